@@ -1,0 +1,99 @@
+/*
+ * A request child: everything between fork() and _exit().
+ *
+ * The child is a copy-on-write image of the worker with the app already
+ * loaded.  It must never return into the worker's event loop, must not
+ * hold the worker's sockets, and leaves with _exit() so no atexit handler
+ * or stdio buffer of the worker runs twice.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include "buf.h"
+#include "child.h"
+#include "log.h"
+
+#define CHILD_OUT_FD	3
+
+static void
+close_from(int lowfd)
+{
+#ifdef HAVE_CLOSE_RANGE
+	if (close_range((unsigned)lowfd, ~0U, 0) == 0)
+		return;
+#endif
+	long	max = sysconf(_SC_OPEN_MAX);
+	int	fd;
+
+	for (fd = lowfd; fd < max; fd++)
+		(void)close(fd);
+}
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+void
+child_run(struct lua_app *app, const struct request *req, const char *rid,
+    int outfd, pid_t parent)
+{
+	static const int	 sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGQUIT,
+				    SIGHUP, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM };
+	struct sigaction	 sa;
+	sigset_t		 none;
+	struct buf		 out = BUF_INIT;
+	uint32_t		 len;
+	size_t			 i;
+
+	/* The worker's death must take its children along. */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+
+	/* The worker's handlers would write into its signal pipe. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		(void)sigaction(sigs[i], &sa, NULL);
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+
+	/* Close-on-exec, so os.execute()'d programs cannot hold it open. */
+	if (outfd != CHILD_OUT_FD && dup3(outfd, CHILD_OUT_FD, O_CLOEXEC) == -1)
+		_exit(1);
+	close_from(CHILD_OUT_FD + 1);
+	/* print() in a handler goes to the error log, not the master's stdout. */
+	(void)dup2(STDERR_FILENO, STDOUT_FILENO);
+
+	lua_app_child_init(app);
+	if (buf_add(&out, "\0\0\0\0", 4) == -1)
+		_exit(1);
+	(void)lua_app_handle(app, req, rid, &out);
+	if (out.len - 4 > UINT32_MAX)
+		_exit(1);
+	len = (uint32_t)(out.len - 4);
+	memcpy(out.data, &len, sizeof(len));
+	if (write_all(CHILD_OUT_FD, out.data, out.len) == -1)
+		_exit(1);
+	_exit(0);
+}

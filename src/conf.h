@@ -1,0 +1,60 @@
+/*
+ * The configuration file (INI, PHP-FPM-like) -> struct conf.
+ * Every error names file:line.  No processes, no libevent.
+ */
+#ifndef FCGISERVE_CONF_H
+#define FCGISERVE_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum conf_protocol { CONF_PROTO_FASTCGI, CONF_PROTO_SCGI };
+enum conf_log_level { CONF_LOG_ERROR, CONF_LOG_WARN, CONF_LOG_INFO, CONF_LOG_DEBUG };
+
+struct pool_conf {
+	char			*name;
+	int			 line;		/* line of the [pool NAME] header */
+	char			*listen;	/* "/path", "host:port", "[v6]:port" */
+	mode_t			 listen_mode;	/* unix sockets; default 0660 */
+	int			 listen_backlog;/* default 511 */
+	enum conf_protocol	 protocol;	/* default fastcgi */
+	char			*app;		/* Lua app path (required) */
+	int			 app_line;
+	int			 workers;	/* default: online CPUs */
+	int			 max_children;	/* per worker; default 64 */
+	int			 queue;		/* per worker; default 256 */
+	int			 max_connections;/* per worker; default 1024 */
+	uint64_t		 request_timeout_ms;	/* default 30s */
+	size_t			 max_body_size;	/* default 1m */
+	char			*user;		/* NULL: do not change */
+	char			*group;
+	struct pool_conf	*next;
+};
+
+struct conf {
+	char			*path;		/* the file, for messages */
+	enum conf_log_level	 log_level;	/* default info */
+	char			*error_log;	/* "stderr", "syslog" or a path */
+	uint64_t		 shutdown_timeout_ms;	/* default 10s */
+	struct pool_conf	*pools;		/* in file order */
+	int			 npools;
+};
+
+/*
+ * Parses text (len bytes) read from path.  On error returns NULL and writes
+ * "path:line: what is wrong" into err.  Checks syntax, keys, values and
+ * duplicates, not the file system.
+ */
+struct conf	*conf_parse(const char *path, const char *text, size_t len,
+		    char *err, size_t errlen);
+/* Reads and parses path, then checks that every app file is readable. */
+struct conf	*conf_load(const char *path, char *err, size_t errlen);
+void		 conf_free(struct conf *);
+
+/* "30s", "500ms", "2m", "1500" (plain number: seconds) -> milliseconds */
+int		 conf_parse_duration(const char *, uint64_t *ms);
+/* "1m", "64k", "2g", "1024" (bytes) -> bytes */
+int		 conf_parse_size(const char *, size_t *bytes);
+
+#endif

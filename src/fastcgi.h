@@ -1,0 +1,51 @@
+/*
+ * FastCGI codec: bytes in -> request events out, response -> records.
+ * Pure: no sockets, no libevent, no globals.  Protocol constants and wire
+ * structs are libfcgi's <fastcgi.h>.
+ */
+#ifndef FCGISERVE_FASTCGI_H
+#define FCGISERVE_FASTCGI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "request.h"
+
+struct fastcgi_limits {
+	size_t		max_body_size;	/* STDIN bytes per request; beyond -> TOO_LARGE */
+	size_t		max_params_size;/* PARAMS stream bytes per request; beyond -> ERROR */
+	unsigned	max_conns;	/* reported as FCGI_MAX_CONNS */
+	unsigned	max_reqs;	/* reported as FCGI_MAX_REQS */
+};
+
+struct fastcgi_parser;
+
+struct fastcgi_parser	*fastcgi_parser_new(const struct fastcgi_limits *);
+void			 fastcgi_parser_free(struct fastcgi_parser *);
+
+/*
+ * Consumes up to len bytes and stops at the first event.  *consumed is set
+ * to the bytes used (the caller drops them and calls again with the rest,
+ * or with more input after REQ_EV_NEED_MORE).  Records may be split at any
+ * byte.  Returns ev->type.
+ */
+enum request_event_type	 fastcgi_parse(struct fastcgi_parser *,
+			    const uint8_t *buf, size_t len, size_t *consumed,
+			    struct request_event *ev);
+/*
+ * Tells the parser that request id is finished (answered), so its slot is
+ * free and later records with that id (e.g. the rest of a rejected body)
+ * are ignored as the spec asks.
+ */
+void			 fastcgi_request_done(struct fastcgi_parser *, uint16_t id);
+
+/*
+ * Frames a complete response for request id: STDOUT records carrying
+ * data[0..len), the empty STDOUT record, and END_REQUEST with
+ * FCGI_REQUEST_COMPLETE and app status 0.  Returns 0 or the first non-zero
+ * return of emit.
+ */
+int			 fastcgi_write_response(uint16_t id, const void *data,
+			    size_t len, request_emit_fn *emit, void *arg);
+
+#endif

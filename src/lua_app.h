@@ -1,0 +1,42 @@
+/*
+ * The embedded Lua 5.4 interpreter: loads an app once (the template),
+ * provides the fcgiserve module, and runs one request in a child.
+ */
+#ifndef FCGISERVE_LUA_APP_H
+#define FCGISERVE_LUA_APP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "request.h"
+
+struct lua_app;
+
+/*
+ * Creates a state, opens the standard libraries and the fcgiserve module,
+ * runs the app file and keeps its result (a router or a function) as the
+ * handler.  On failure returns NULL with err holding e.g.
+ * "/etc/fcgiserve/apps/x.lua:12: unexpected symbol near 'end'".
+ * Leaves the heap fully collected so children share it copy-on-write.
+ */
+struct lua_app	*lua_app_load(const char *path, char *err, size_t errlen);
+void		 lua_app_free(struct lua_app *);
+
+/*
+ * Runs once in each child before the handler: reseeds math.random from
+ * the kernel so no two requests draw the same sequence.
+ */
+void		 lua_app_child_init(struct lua_app *);
+
+/*
+ * Builds req from the request's params and body, calls the handler inside
+ * lua_pcall with a traceback handler, and appends a complete CGI response
+ * to out (JSON body, or a fcgiserve.response raw body).  Never raises:
+ * aborts become their status, other errors a generic 500 whose traceback
+ * goes to the error log with the request id.  Returns the HTTP status.
+ */
+int		 lua_app_handle(struct lua_app *, const struct request *,
+		    const char *request_id, struct buf *out);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * fcgiserve: the command line.  Loads the configuration and hands it to
+ * the master, or with -t checks it and every app, then exits.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "master.h"
+
+#ifndef FCGISERVE_CONF
+#define FCGISERVE_CONF	"/etc/fcgiserve/fcgiserve.conf"
+#endif
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION	"unknown"
+#endif
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: fcgiserve [-c file] [-t] [-V] [-h]\n"
+	    "  -c file  configuration file (default %s)\n"
+	    "  -t       test the configuration and load every app, then exit\n"
+	    "  -V       print the version and exit\n"
+	    "  -h       print this help and exit\n", FCGISERVE_CONF);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char	*path = FCGISERVE_CONF;
+	struct conf	*conf;
+	char		 err[1024];
+	int		 ch, test = 0, rc;
+
+	while ((ch = getopt(argc, argv, "c:thV")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 't':
+			test = 1;
+			break;
+		case 'V':
+			printf("fcgiserve %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 1;
+	}
+
+	log_open("stderr", LOG_LVL_INFO);
+	if ((conf = conf_load(path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "fcgiserve: %s\n", err);
+		return 1;
+	}
+	if (log_open(conf->error_log, (enum log_level)conf->log_level) == -1) {
+		fprintf(stderr, "fcgiserve: error_log %s: %s\n", conf->error_log,
+		    strerror(errno));
+		conf_free(conf);
+		return 1;
+	}
+	if (test) {
+		rc = master_test_apps(conf);
+		if (rc == 0)
+			fprintf(stderr, "fcgiserve: configuration file %s test "
+			    "is successful\n", path);
+		conf_free(conf);
+		return rc == 0 ? 0 : 1;
+	}
+	rc = master_run(conf);
+	conf_free(conf);
+	return rc;
+}

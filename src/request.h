@@ -1,0 +1,73 @@
+/*
+ * A request as the codecs hand it to the worker: the CGI params and the body,
+ * independent of the wire protocol (FastCGI or SCGI).  Pure data, no I/O.
+ */
+#ifndef FCGISERVE_REQUEST_H
+#define FCGISERVE_REQUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct request_param {
+	char		*name;		/* NUL-terminated */
+	char		*value;		/* NUL-terminated (may hold NULs) */
+	size_t		 value_len;
+};
+
+struct request {
+	uint16_t		 id;		/* FastCGI request id; 0 for SCGI */
+	unsigned		 keep_conn:1;	/* FCGI_KEEP_CONN was set */
+	struct request_param	*params;
+	size_t			 nparams;
+	size_t			 params_cap;
+	char			*body;		/* NULL when empty */
+	size_t			 body_len;
+	size_t			 body_cap;
+};
+
+struct request	*request_new(uint16_t id);
+void		 request_free(struct request *);
+/* Copies name and value.  Returns 0, or -1 on allocation failure. */
+int		 request_add_param(struct request *, const char *name,
+		    size_t name_len, const char *value, size_t value_len);
+/* Appends body bytes.  Returns 0, or -1 on allocation failure. */
+int		 request_append_body(struct request *, const void *, size_t);
+/* The value of the first param called name, or NULL. */
+const char	*request_param(const struct request *, const char *name);
+/*
+ * Percent-decodes src[0..len) into dst (which must hold len + 1 bytes);
+ * with plus_is_space, '+' becomes ' ' (query strings).  Invalid escapes are
+ * kept literally.  Returns the decoded length; dst is NUL-terminated.
+ */
+size_t		 request_urldecode(char *dst, const char *src, size_t len,
+		    int plus_is_space);
+
+/*
+ * What a codec reports after being fed bytes.  The worker drives both codecs
+ * through this one shape, so the request lifecycle is written once.
+ */
+enum request_event_type {
+	REQ_EV_NEED_MORE = 0,	/* everything fed was consumed; feed more */
+	REQ_EV_REQUEST,		/* ev.req is complete; the caller owns it */
+	REQ_EV_TOO_LARGE,	/* ev.req (params only) exceeded max_body_size;
+				   caller owns it and answers 413 */
+	REQ_EV_ABORT,		/* peer aborted request ev.id */
+	REQ_EV_REPLY,		/* send ev.reply[0..reply_len) to the peer
+				   (management answers, unknown role ...) */
+	REQ_EV_ERROR		/* malformed input: ev.errstr; close the
+				   connection */
+};
+
+struct request_event {
+	enum request_event_type	 type;
+	uint16_t		 id;
+	struct request		*req;
+	const uint8_t		*reply;		/* valid until the next call */
+	size_t			 reply_len;
+	const char		*errstr;	/* static or parser-owned */
+};
+
+/* Appends bytes to a response stream (the worker's output buffer). */
+typedef int	request_emit_fn(void *arg, const void *data, size_t len);
+
+#endif

@@ -1,0 +1,846 @@
+/*
+ * A worker: one libevent loop serving one pool.
+ *
+ * It accepts connections, feeds their bytes to the protocol codec, and
+ * for each complete request forks a child from the preloaded app (or
+ * queues the request, or answers 503).  It reads the child's answer from
+ * a pipe, reaps it on SIGCHLD and frames the answer back to the peer.
+ * The worker never runs handler code and never blocks.
+ *
+ * Ownership: a conn owns its parser and the jobs it has not answered yet;
+ * a job owns its request, its child's pipe and timer.  When a connection
+ * goes away its running children are killed and their jobs live on,
+ * detached, until the child is reaped; queued jobs die with it.
+ */
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <time.h>
+#include <sys/random.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "buf.h"
+#include "child.h"
+#include "fastcgi.h"
+#include "log.h"
+#include "lua_app.h"
+#include "request.h"
+#include "response.h"
+#include "worker.h"
+
+#define MAX_PARAMS_SIZE		(256 * 1024)
+#define MAX_RESPONSE_SIZE	(64 * 1024 * 1024)
+#define ACCEPT_BATCH		64
+#define ACCEPT_RETRY_MS		100
+#define RID_MAX			64
+#define PIPE_READ_CHUNK		65536
+
+struct job;
+TAILQ_HEAD(jobq, job);
+
+struct conn {
+	TAILQ_ENTRY(conn)	 entry;
+	struct bufferevent	*bev;
+	struct fastcgi_parser	*parser;
+	struct jobq		 jobs;		/* accepted, not yet answered */
+	char			 peer[INET6_ADDRSTRLEN + 16];
+	unsigned		 closing:1;	/* free once jobs are done and
+						   output is flushed */
+};
+
+struct job {
+	TAILQ_ENTRY(job)	 entry;		/* w.queue or w.running */
+	TAILQ_ENTRY(job)	 conn_entry;	/* conn->jobs */
+	struct conn		*conn;		/* NULL once the peer is gone */
+	struct request		*req;
+	char			 rid[RID_MAX + 1];
+	pid_t			 pid;		/* 0 while queued */
+	int			 out_fd;	/* pipe from the child, or -1 */
+	struct event		*ev_out;
+	struct event		*ev_timeout;
+	struct buf		 out;		/* length prefix + CGI response */
+	unsigned		 timed_out:1;	/* killed by request_timeout */
+	unsigned		 aborted:1;	/* killed on the peer's request */
+	unsigned		 overflow:1;	/* answer exceeded the bound */
+};
+
+static struct {
+	struct event_base	*base;
+	const struct conf	*conf;
+	const struct pool_conf	*pool;
+	struct lua_app		*app;
+	int			 listen_fd;
+	pid_t			 pid;
+	struct event		*ev_accept;
+	struct event		*ev_accept_retry;
+	struct event		*ev_sig[5];
+	TAILQ_HEAD(, conn)	 conns;
+	struct jobq		 queue;		/* waiting for a child slot */
+	struct jobq		 running;	/* have a child */
+	int			 nconns;
+	int			 nqueued;
+	int			 nrunning;
+	int			 accepting;	/* ev_accept is armed */
+	int			 stopping;
+	struct fastcgi_limits	 limits;
+	uint64_t		 rid_key;	/* random, per worker */
+	uint64_t		 rid_seq;
+} w;
+
+static void	conn_free(struct conn *);
+static void	maybe_exit(void);
+
+/* Request ids come from nginx or clients: keep them log- and JSON-safe. */
+static int
+rid_valid(const char *s)
+{
+	size_t	i;
+
+	if (s == NULL || s[0] == '\0')
+		return 0;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i >= RID_MAX)
+			return 0;
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || strchr("._-:", s[i])))
+			return 0;
+	}
+	return 1;
+}
+
+static uint64_t
+splitmix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static void
+rid_for(const struct request *req, char rid[RID_MAX + 1])
+{
+	const char	*v;
+
+	if (rid_valid(v = request_param(req, "REQUEST_ID")) ||
+	    rid_valid(v = request_param(req, "HTTP_X_REQUEST_ID"))) {
+		snprintf(rid, RID_MAX + 1, "%s", v);
+		return;
+	}
+	snprintf(rid, RID_MAX + 1, "%016llx%016llx",
+	    (unsigned long long)w.rid_key,
+	    (unsigned long long)splitmix64(w.rid_key + ++w.rid_seq));
+}
+
+static int
+emit_bev(void *arg, const void *data, size_t len)
+{
+	return bufferevent_write(arg, data, len);
+}
+
+/* Frames a complete answer; the request id is free again afterwards. */
+static void
+conn_respond(struct conn *c, const struct request *req, const void *data,
+    size_t len)
+{
+	if (fastcgi_write_response(req->id, data, len, emit_bev, c->bev) != 0)
+		log_warnx("%s: cannot queue response", c->peer);
+	fastcgi_request_done(c->parser, req->id);
+	if (!req->keep_conn || w.stopping)
+		c->closing = 1;
+}
+
+static void
+conn_respond_error(struct conn *c, const struct request *req, const char *rid,
+    int status, const char *message, const char *extra_headers)
+{
+	struct buf	b = BUF_INIT;
+
+	if (response_error(&b, status, message, rid, extra_headers) == 0)
+		conn_respond(c, req, b.data, b.len);
+	else
+		log_msg(LOG_LVL_WARN, rid, "cannot build %d response", status);
+	buf_free(&b);
+}
+
+static void
+job_free(struct job *j)
+{
+	if (j->conn != NULL)
+		TAILQ_REMOVE(&j->conn->jobs, j, conn_entry);
+	if (j->ev_out != NULL)
+		event_free(j->ev_out);
+	if (j->ev_timeout != NULL)
+		event_free(j->ev_timeout);
+	if (j->out_fd != -1)
+		close(j->out_fd);
+	buf_free(&j->out);
+	request_free(j->req);
+	free(j);
+}
+
+static void
+job_close_pipe(struct job *j)
+{
+	if (j->ev_out != NULL) {
+		event_free(j->ev_out);
+		j->ev_out = NULL;
+	}
+	if (j->out_fd != -1) {
+		close(j->out_fd);
+		j->out_fd = -1;
+	}
+}
+
+/* Reads what the child has written so far, without blocking. */
+static void
+job_drain(struct job *j)
+{
+	ssize_t	n;
+
+	while (j->out_fd != -1) {
+		if (buf_reserve(&j->out, PIPE_READ_CHUNK) == -1) {
+			log_msg(LOG_LVL_ERROR, j->rid, "out of memory");
+			j->overflow = 1;
+			job_close_pipe(j);
+			break;
+		}
+		n = read(j->out_fd, j->out.data + j->out.len, PIPE_READ_CHUNK);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				job_close_pipe(j);
+			break;
+		}
+		if (n == 0) {
+			job_close_pipe(j);
+			break;
+		}
+		j->out.len += (size_t)n;
+		if (j->out.len > MAX_RESPONSE_SIZE + 4) {
+			log_msg(LOG_LVL_WARN, j->rid, "response larger than %d "
+			    "bytes; killing child %ld", MAX_RESPONSE_SIZE,
+			    (long)j->pid);
+			j->overflow = 1;
+			(void)kill(j->pid, SIGKILL);
+			job_close_pipe(j);
+			break;
+		}
+	}
+}
+
+static void
+job_out_cb(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	job_drain(arg);
+}
+
+static void
+job_timeout_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct job	*j = arg;
+
+	(void)fd;
+	(void)events;
+	log_msg(LOG_LVL_WARN, j->rid, "request timed out after %llu ms; "
+	    "killing child %ld", (unsigned long long)w.pool->request_timeout_ms,
+	    (long)j->pid);
+	j->timed_out = 1;
+	(void)kill(j->pid, SIGKILL);
+}
+
+static void
+job_start(struct job *j)
+{
+	struct timeval	 tv;
+	sigset_t	 all, old;
+	int		 pfd[2];
+	pid_t		 pid;
+
+	if (pipe2(pfd, O_CLOEXEC) == -1) {
+		log_msg(LOG_LVL_ERROR, j->rid, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	/* No signal may run the worker's handlers inside the child. */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	if ((pid = fork()) == 0)
+		child_run(w.app, j->req, j->rid, pfd[1], w.pid);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(pfd[1]);
+	if (pid == -1) {
+		log_msg(LOG_LVL_ERROR, j->rid, "fork: %s", strerror(errno));
+		close(pfd[0]);
+		goto fail;
+	}
+	j->pid = pid;
+	j->out_fd = pfd[0];
+	(void)fcntl(j->out_fd, F_SETFL, O_NONBLOCK);
+	TAILQ_INSERT_TAIL(&w.running, j, entry);
+	w.nrunning++;
+	j->ev_out = event_new(w.base, j->out_fd, EV_READ | EV_PERSIST,
+	    job_out_cb, j);
+	j->ev_timeout = evtimer_new(w.base, job_timeout_cb, j);
+	if (j->ev_out == NULL || j->ev_timeout == NULL)
+		fatalx("event_new");
+	event_add(j->ev_out, NULL);
+	tv.tv_sec = w.pool->request_timeout_ms / 1000;
+	tv.tv_usec = (w.pool->request_timeout_ms % 1000) * 1000;
+	evtimer_add(j->ev_timeout, &tv);
+	return;
+fail:
+	if (j->conn != NULL)
+		conn_respond_error(j->conn, j->req, j->rid, 503,
+		    "service unavailable", "Retry-After: 1\r\n");
+	job_free(j);
+}
+
+static void
+start_queued(void)
+{
+	struct job	*j;
+
+	while (w.nrunning < w.pool->max_children &&
+	    (j = TAILQ_FIRST(&w.queue)) != NULL) {
+		TAILQ_REMOVE(&w.queue, j, entry);
+		w.nqueued--;
+		job_start(j);
+	}
+}
+
+/* The child's answer is complete only if its length prefix says so. */
+static int
+job_output_complete(const struct job *j)
+{
+	uint32_t	len;
+
+	if (j->out.len < sizeof(len))
+		return 0;
+	memcpy(&len, j->out.data, sizeof(len));
+	return j->out.len - sizeof(len) == len;
+}
+
+static void
+job_reaped(struct job *j, int status)
+{
+	struct conn	*c = j->conn;
+
+	job_drain(j);
+	job_close_pipe(j);
+	TAILQ_REMOVE(&w.running, j, entry);
+	w.nrunning--;
+
+	if (c == NULL) {
+		log_msg(LOG_LVL_DEBUG, j->rid, "child %ld reaped after the "
+		    "peer went away", (long)j->pid);
+	} else if (j->aborted) {
+		conn_respond(c, j->req, NULL, 0);
+	} else if (j->timed_out) {
+		conn_respond_error(c, j->req, j->rid, 504, "request timed out",
+		    NULL);
+	} else if (j->overflow) {
+		conn_respond_error(c, j->req, j->rid, 500,
+		    "internal server error", NULL);
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	    job_output_complete(j)) {
+		conn_respond(c, j->req, j->out.data + 4, j->out.len - 4);
+	} else {
+		if (WIFSIGNALED(status))
+			log_msg(LOG_LVL_ERROR, j->rid, "child %ld killed by "
+			    "signal %d (%s)", (long)j->pid, WTERMSIG(status),
+			    strsignal(WTERMSIG(status)));
+		else
+			log_msg(LOG_LVL_ERROR, j->rid, "child %ld exited with "
+			    "status %d without a complete response",
+			    (long)j->pid, WEXITSTATUS(status));
+		conn_respond_error(c, j->req, j->rid, 500,
+		    "internal server error", NULL);
+	}
+	job_free(j);
+	start_queued();
+	maybe_exit();
+}
+
+static void
+sigchld_cb(evutil_socket_t sig, short events, void *arg)
+{
+	struct job	*j;
+	pid_t		 pid;
+	int		 status;
+
+	(void)sig;
+	(void)events;
+	(void)arg;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		TAILQ_FOREACH(j, &w.running, entry)
+			if (j->pid == pid)
+				break;
+		if (j != NULL)
+			job_reaped(j, status);
+	}
+}
+
+static void
+dispatch(struct conn *c, struct request *req)
+{
+	struct job	*j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		log_warn("calloc");
+		request_free(req);
+		return;
+	}
+	j->req = req;
+	j->out_fd = -1;
+	j->conn = c;
+	rid_for(req, j->rid);
+	TAILQ_INSERT_TAIL(&c->jobs, j, conn_entry);
+	if (w.nrunning < w.pool->max_children)
+		job_start(j);
+	else if (w.nqueued < w.pool->queue) {
+		TAILQ_INSERT_TAIL(&w.queue, j, entry);
+		w.nqueued++;
+	} else {
+		log_msg(LOG_LVL_WARN, j->rid, "%d children busy and %d "
+		    "requests queued; answering 503", w.nrunning, w.nqueued);
+		conn_respond_error(c, req, j->rid, 503, "service unavailable",
+		    "Retry-After: 1\r\n");
+		job_free(j);
+	}
+}
+
+static void
+conn_abort(struct conn *c, uint16_t id)
+{
+	struct job	*j;
+
+	TAILQ_FOREACH(j, &c->jobs, conn_entry)
+		if (j->req->id == id)
+			break;
+	if (j == NULL)
+		return;
+	log_msg(LOG_LVL_INFO, j->rid, "aborted by %s", c->peer);
+	if (j->pid != 0) {
+		j->aborted = 1;
+		(void)kill(j->pid, SIGKILL);
+		return;
+	}
+	TAILQ_REMOVE(&w.queue, j, entry);
+	w.nqueued--;
+	conn_respond(c, j->req, NULL, 0);
+	job_free(j);
+}
+
+static void
+conn_too_large(struct conn *c, struct request *req)
+{
+	char	rid[RID_MAX + 1];
+
+	rid_for(req, rid);
+	log_msg(LOG_LVL_WARN, rid, "request body larger than max_body_size "
+	    "(%zu bytes); answering 413", w.pool->max_body_size);
+	conn_respond_error(c, req, rid, 413, "request body too large", NULL);
+	request_free(req);
+}
+
+static void
+conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn		*c = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	struct evbuffer_iovec	 v;
+	struct request_event	 ev;
+	size_t			 used;
+
+	while (!c->closing && evbuffer_peek(in, -1, NULL, &v, 1) > 0) {
+		memset(&ev, 0, sizeof(ev));
+		fastcgi_parse(c->parser, v.iov_base, v.iov_len, &used, &ev);
+		evbuffer_drain(in, used);
+		switch (ev.type) {
+		case REQ_EV_NEED_MORE:
+			break;
+		case REQ_EV_REQUEST:
+			dispatch(c, ev.req);
+			break;
+		case REQ_EV_TOO_LARGE:
+			conn_too_large(c, ev.req);
+			break;
+		case REQ_EV_ABORT:
+			conn_abort(c, ev.id);
+			break;
+		case REQ_EV_REPLY:
+			bufferevent_write(bev, ev.reply, ev.reply_len);
+			break;
+		case REQ_EV_ERROR:
+			log_msg(LOG_LVL_WARN, NULL, "%s: malformed FastCGI "
+			    "input: %s; closing connection", c->peer,
+			    ev.errstr);
+			conn_free(c);
+			return;
+		}
+	}
+	if (c->closing)
+		evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+static void
+conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn	*c = arg;
+
+	(void)bev;
+	if (c->closing && TAILQ_EMPTY(&c->jobs))
+		conn_free(c);
+}
+
+static void
+conn_event_cb(struct bufferevent *bev, short events, void *arg)
+{
+	struct conn	*c = arg;
+
+	(void)bev;
+	if (events & BEV_EVENT_ERROR)
+		log_msg(LOG_LVL_DEBUG, NULL, "%s: %s", c->peer,
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	if (events & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		if (!TAILQ_EMPTY(&c->jobs))
+			log_msg(LOG_LVL_INFO, NULL, "%s: peer closed the "
+			    "connection with requests in flight; dropping "
+			    "them", c->peer);
+		conn_free(c);
+	}
+}
+
+static void
+accept_resume(void)
+{
+	if (!w.accepting && !w.stopping && w.nconns < w.pool->max_connections &&
+	    !evtimer_pending(w.ev_accept_retry, NULL)) {
+		event_add(w.ev_accept, NULL);
+		w.accepting = 1;
+	}
+}
+
+static void
+accept_pause(void)
+{
+	if (w.accepting) {
+		event_del(w.ev_accept);
+		w.accepting = 0;
+	}
+}
+
+/*
+ * Idempotent in effect: called once per connection, from a callback that
+ * returns right after.  Running children are killed (their jobs stay until
+ * reaped), queued jobs are dropped.
+ */
+static void
+conn_free(struct conn *c)
+{
+	struct job	*j;
+
+	while ((j = TAILQ_FIRST(&c->jobs)) != NULL) {
+		TAILQ_REMOVE(&c->jobs, j, conn_entry);
+		j->conn = NULL;
+		if (j->pid != 0) {
+			(void)kill(j->pid, SIGKILL);
+		} else {
+			TAILQ_REMOVE(&w.queue, j, entry);
+			w.nqueued--;
+			job_free(j);
+		}
+	}
+	fastcgi_parser_free(c->parser);
+	bufferevent_free(c->bev);
+	TAILQ_REMOVE(&w.conns, c, entry);
+	w.nconns--;
+	free(c);
+	accept_resume();
+	maybe_exit();
+}
+
+static void
+peer_name(const struct sockaddr_storage *ss, char *out, size_t len)
+{
+	char	addr[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)ss;
+
+		inet_ntop(AF_INET, &sin->sin_addr, addr, sizeof(addr));
+		snprintf(out, len, "%s:%u", addr, ntohs(sin->sin_port));
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)ss;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, addr, sizeof(addr));
+		snprintf(out, len, "[%s]:%u", addr, ntohs(sin6->sin6_port));
+	} else
+		snprintf(out, len, "unix:%s", w.pool->listen);
+}
+
+static void
+conn_new(int fd, const struct sockaddr_storage *ss)
+{
+	struct conn	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->parser = fastcgi_parser_new(&w.limits)) == NULL ||
+	    (c->bev = bufferevent_socket_new(w.base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		log_warnx("cannot allocate a connection");
+		if (c != NULL)
+			fastcgi_parser_free(c->parser);
+		free(c);
+		close(fd);
+		return;
+	}
+	TAILQ_INIT(&c->jobs);
+	peer_name(ss, c->peer, sizeof(c->peer));
+	TAILQ_INSERT_TAIL(&w.conns, c, entry);
+	w.nconns++;
+	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
+	    c);
+	bufferevent_enable(c->bev, EV_READ);
+	log_debug("accepted connection from %s", c->peer);
+}
+
+static void
+accept_retry_cb(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+	accept_resume();
+}
+
+/*
+ * Drains the listen queue into our own bounded queue, so overload is
+ * answered with a 503 rather than nginx's 502 from a full backlog.
+ * Running out of descriptors pauses accepting for a moment.
+ */
+static void
+accept_cb(evutil_socket_t lfd, short events, void *arg)
+{
+	struct sockaddr_storage	 ss;
+	struct timeval		 tv = { 0, ACCEPT_RETRY_MS * 1000 };
+	socklen_t		 slen;
+	int			 i, fd;
+
+	(void)events;
+	(void)arg;
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		if (w.nconns >= w.pool->max_connections) {
+			log_msg(LOG_LVL_WARN, NULL, "max_connections (%d) "
+			    "reached; pausing accept", w.nconns);
+			accept_pause();
+			return;
+		}
+		slen = sizeof(ss);
+		fd = accept4(lfd, (struct sockaddr *)&ss, &slen,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			log_warn("accept");
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				accept_pause();
+				evtimer_add(w.ev_accept_retry, &tv);
+			}
+			return;
+		}
+		conn_new(fd, &ss);
+	}
+}
+
+static void
+maybe_exit(void)
+{
+	struct conn	*c, *next;
+
+	if (!w.stopping || w.nrunning > 0 || w.nqueued > 0)
+		return;
+	/* Idle connections go now; the others once their output is out. */
+	for (c = TAILQ_FIRST(&w.conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		c->closing = 1;
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
+		    TAILQ_EMPTY(&c->jobs)) {
+			TAILQ_REMOVE(&w.conns, c, entry);
+			fastcgi_parser_free(c->parser);
+			bufferevent_free(c->bev);
+			w.nconns--;
+			free(c);
+		}
+	}
+	if (TAILQ_EMPTY(&w.conns))
+		event_base_loopexit(w.base, NULL);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short events, void *arg)
+{
+	(void)events;
+	(void)arg;
+	switch (sig) {
+	case SIGUSR1:
+		if (log_reopen() == -1)
+			log_warn("reopening the error log");
+		return;
+	default:
+		if (w.stopping)
+			return;
+		log_debug("received signal %d; finishing %d running and %d "
+		    "queued requests", (int)sig, w.nrunning, w.nqueued);
+		w.stopping = 1;
+		accept_pause();
+		close(w.listen_fd);
+		w.listen_fd = -1;
+		maybe_exit();
+	}
+}
+
+int
+worker_resolve_ids(const struct pool_conf *p, uid_t *uid, gid_t *gid)
+{
+	struct passwd	*pw;
+	struct group	*gr;
+
+	*uid = geteuid();
+	*gid = getegid();
+	if (p->user != NULL) {
+		if ((pw = getpwnam(p->user)) == NULL) {
+			log_warnx("pool %s: unknown user '%s'", p->name, p->user);
+			return -1;
+		}
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
+	}
+	if (p->group != NULL) {
+		if ((gr = getgrnam(p->group)) == NULL) {
+			log_warnx("pool %s: unknown group '%s'", p->name,
+			    p->group);
+			return -1;
+		}
+		*gid = gr->gr_gid;
+	}
+	return 0;
+}
+
+/* setgroups, setgid, setuid, in that order, each checked. */
+static void
+drop_privileges(const struct pool_conf *p)
+{
+	uid_t	uid;
+	gid_t	gid;
+
+	if (geteuid() != 0 || (p->user == NULL && p->group == NULL))
+		return;
+	if (worker_resolve_ids(p, &uid, &gid) == -1)
+		exit(1);
+	if (setgroups(1, &gid) == -1)
+		fatal("setgroups");
+	if (setresgid(gid, gid, gid) == -1)
+		fatal("setgid %ld", (long)gid);
+	if (setresuid(uid, uid, uid) == -1)
+		fatal("setuid %ld", (long)uid);
+	if (uid != 0 && setuid(0) != -1)
+		fatalx("could regain root after dropping privileges");
+}
+
+static void
+libevent_log_cb(int severity, const char *msg)
+{
+	log_msg(severity >= EVENT_LOG_ERR ? LOG_LVL_ERROR :
+	    severity == EVENT_LOG_WARN ? LOG_LVL_WARN : LOG_LVL_DEBUG, NULL,
+	    "libevent: %s", msg);
+}
+
+void
+worker_main(const struct conf *conf, const struct pool_conf *pool,
+    int listen_fd)
+{
+	static const int	 sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGQUIT,
+				    SIGUSR1 };
+	char			 err[2048];
+	sigset_t		 none;
+	size_t			 i;
+
+	memset(&w, 0, sizeof(w));
+	w.conf = conf;
+	w.pool = pool;
+	w.listen_fd = listen_fd;
+	w.pid = getpid();
+	TAILQ_INIT(&w.conns);
+	TAILQ_INIT(&w.queue);
+	TAILQ_INIT(&w.running);
+	w.limits.max_body_size = pool->max_body_size;
+	w.limits.max_params_size = MAX_PARAMS_SIZE;
+	w.limits.max_conns = (unsigned)(pool->workers * pool->max_connections);
+	w.limits.max_reqs = (unsigned)(pool->workers * pool->max_children);
+	if (getrandom(&w.rid_key, sizeof(w.rid_key), 0) != sizeof(w.rid_key))
+		w.rid_key = splitmix64((uint64_t)w.pid ^ (uint64_t)time(NULL));
+
+	drop_privileges(pool);
+	signal(SIGHUP, SIG_IGN);
+	event_set_log_callback(libevent_log_cb);
+	if ((w.app = lua_app_load(pool->app, err, sizeof(err))) == NULL) {
+		log_msg(LOG_LVL_ERROR, NULL, "%s", err);
+		exit(3);
+	}
+	if ((w.base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		w.ev_sig[i] = evsignal_new(w.base, sigs[i], signal_cb, NULL);
+		if (sigs[i] == SIGCHLD) {
+			event_free(w.ev_sig[i]);
+			w.ev_sig[i] = evsignal_new(w.base, SIGCHLD, sigchld_cb,
+			    NULL);
+		}
+		if (w.ev_sig[i] == NULL || event_add(w.ev_sig[i], NULL) == -1)
+			fatalx("evsignal_new");
+	}
+	w.ev_accept = event_new(w.base, listen_fd, EV_READ | EV_PERSIST,
+	    accept_cb, NULL);
+	w.ev_accept_retry = evtimer_new(w.base, accept_retry_cb, NULL);
+	if (w.ev_accept == NULL || w.ev_accept_retry == NULL)
+		fatalx("event_new");
+	accept_resume();
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	log_debug("worker ready");
+	event_base_dispatch(w.base);
+
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		event_free(w.ev_sig[i]);
+	event_free(w.ev_accept);
+	event_free(w.ev_accept_retry);
+	event_base_free(w.base);
+	lua_app_free(w.app);
+	exit(0);
+}

@@ -1,0 +1,101 @@
+-- The integration tests' main app: one route per behaviour under test.
+
+local app = fcgiserve.router()
+
+-- This request child's pid: the first field of /proc/self/stat.
+local function mypid()
+  local f = assert(io.open("/proc/self/stat"))
+  local pid = f:read("n")
+  f:close()
+  return pid
+end
+
+-- Writes mypid() to the file named by ?pidfile=, atomically (write, then
+-- rename), so a test polling for the file never reads half of it.
+local function record_pid(req)
+  local path = req.query.pidfile
+  if path then
+    local f = assert(io.open(path .. ".tmp", "w"))
+    f:write(mypid(), "\n")
+    f:close()
+    assert(os.rename(path .. ".tmp", path))
+  end
+end
+
+-- Return forms.
+app:get("/hello/:name", function(req)
+  return { greeting = "hello " .. req.params.name }
+end)
+
+app:post("/items", function(req)
+  local item = req.json
+  if not item.name then fcgiserve.abort(422, "name is required") end
+  return 201, { name = item.name }, { Location = "/items/1" }
+end)
+
+app:get("/empty", function()
+  return nil
+end)
+
+app:get("/raw", function()
+  return fcgiserve.response{
+    status = 200,
+    headers = { ["Content-Type"] = "text/plain; charset=utf-8",
+                ["X-Raw"] = "yes" },
+    body = "plain text\n",
+  }
+end)
+
+-- Method not allowed: POST only.
+app:post("/only-post", function()
+  return { posted = true }
+end)
+
+-- What the handler sees of the request.
+local function echo(req)
+  return {
+    method = req.method,
+    path = req.path,
+    query = req.query,
+    request_id = req.request_id,
+    remote_addr = req.remote_addr,
+    test_header = req.headers["x-test"],
+    body = req.body,
+  }
+end
+app:get("/echo", echo)
+app:post("/echo", echo)
+app:get("/echo/*rest", echo)
+
+-- Failures.
+app:get("/boom", function()
+  local t = nil
+  return t.field          -- a runtime error, not an abort
+end)
+
+app:get("/explode", function()
+  error("secret-detail-kaboom")
+end)
+
+app:get("/exit", function()
+  os.exit(3)
+end)
+
+-- Slow handlers; ?pidfile= records the child's pid first.
+app:get("/sleep", function(req)
+  record_pid(req)
+  local s = tonumber(req.query.s) or 1
+  os.execute(string.format("sleep %g", s))   -- a number: nothing to inject
+  return { slept = s, pid = mypid() }
+end)
+
+app:get("/spin", function(req)
+  record_pid(req)
+  while true do end
+end)
+
+app:get("/pid", function()
+  return { pid = mypid() }
+end)
+
+return app

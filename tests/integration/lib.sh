@@ -1,0 +1,575 @@
+# lib.sh -- the one shared helper of the integration tests.
+#
+# Each test sources it first:
+#     . "$(dirname "$0")/lib.sh" || exit 99
+# and then starts a real fcgiserve and a real nginx on loopback, drives them
+# with curl and asserts with jq.  Everything a test creates lives in $TMP,
+# removed on exit; every process it starts is tracked by PID and stopped on
+# exit (SIGTERM, then SIGKILL).  Exit 77 means SKIP (automake).
+#
+# The Makefile exports top_srcdir, top_builddir, FCGISERVE, FREEPORT, NGINX
+# and CGI_FCGI; run by hand from the source tree, the defaults below apply.
+# KEEP_TMP=1 keeps the temp dir for a look after the test.
+
+# The tests use bash (/dev/tcp, read -d, arrays); make check may start
+# them with sh.
+if [ -z "${BASH_VERSION:-}" ]; then
+	exec bash "$0" "$@"
+fi
+
+set -eu
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${FCGISERVE:=$top_builddir/src/fcgiserve}"
+: "${FREEPORT:=$top_builddir/tests/integration/freeport}"
+: "${NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)}"
+: "${CGI_FCGI=$(command -v cgi-fcgi 2>/dev/null || true)}"
+
+TEST_NAME=${0##*/}
+TEST_NAME=${TEST_NAME%.sh}
+APPS=$top_srcdir/tests/integration/apps
+
+# ---------------------------------------------------------------- messages
+
+fail() {
+	printf 'FAIL: %s: %s\n' "$TEST_NAME" "$*" >&2
+	exit 1
+}
+
+skip() {
+	printf 'SKIP: %s: %s\n' "$TEST_NAME" "$*" >&2
+	exit 77
+}
+
+note() {
+	printf '# %s\n' "$*" >&2
+}
+
+# requires CMD...: skip the test unless each command (a name on PATH or a
+# path) is there.  An empty argument (configure found nothing) also skips.
+requires() {
+	local c
+	for c in "$@"; do
+		case $c in
+		"")	skip "a required program was not found by configure" ;;
+		*/*)	[ -x "$c" ] || skip "required program $c not found" ;;
+		*)	command -v "$c" >/dev/null 2>&1 ||
+			    skip "required program '$c' not found" ;;
+		esac
+	done
+}
+
+requires_fcgiserve() {
+	# Not a skip: testing the daemon without the daemon is a failure.
+	[ -x "$FCGISERVE" ] || fail "daemon $FCGISERVE not built"
+}
+
+# ---------------------------------------------------------------- temp dir
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/fcgiserve-$TEST_NAME.XXXXXX")
+# A unix socket path must fit sun_path (108 bytes).
+if [ ${#TMP} -gt 80 ]; then
+	rmdir "$TMP"
+	TMP=$(mktemp -d "/tmp/fcgiserve-$TEST_NAME.XXXXXX")
+fi
+FCGISERVE_LOG=$TMP/fcgiserve.log
+FCGISERVE_PID=
+FCGISERVE_CONF=
+NGINX_PID=
+NGINX_PORT=
+: > "$FCGISERVE_LOG"
+
+# ---------------------------------------------------------------- processes
+
+_pids=()		# every process this test started, in order
+
+_track() {
+	_pids+=("$1")
+}
+
+_untrack() {
+	local i
+	for i in "${!_pids[@]}"; do
+		[ "${_pids[$i]}" != "$1" ] || unset '_pids[i]'
+	done
+}
+
+# pid_alive PID: true while PID runs (a zombie has finished running).
+pid_alive() {
+	local s
+	read -r s 2>/dev/null < "/proc/$1/stat" || return 1
+	s=${s##*) }
+	[ "${s%% *}" != Z ]
+}
+
+# _descendants PID: every live process below PID, space-separated.
+_descendants() {
+	local root=$1 p s out="" cur
+	local -A kids=()
+	local -a queue
+	for p in /proc/[0-9]*; do
+		p=${p#/proc/}
+		read -r s 2>/dev/null < "/proc/$p/stat" || continue
+		s=${s##*) }		# "state ppid ..."; comm may hold spaces
+		s=${s#* }
+		kids[${s%% *}]+=" $p"
+	done
+	queue=("$root")
+	while [ ${#queue[@]} -gt 0 ]; do
+		cur=${queue[0]}
+		queue=("${queue[@]:1}")
+		for p in ${kids[$cur]:-}; do
+			out+=" $p"
+			queue+=("$p")
+		done
+	done
+	echo $out
+}
+
+# _pids_with_arg STRING: live processes with STRING in an argument.  Forked
+# workers and request children keep the master's command line, and it holds
+# this test's unique config path, so this finds them even after they were
+# orphaned (their parent chain to the master is then gone).
+_pids_with_arg() {
+	local p a
+	for p in /proc/[0-9]*; do
+		p=${p#/proc/}
+		[ "$p" != $$ ] && [ "$p" != "$BASHPID" ] || continue
+		while IFS= read -r -d '' a; do
+			case $a in
+			*"$1"*) pid_alive "$p" && echo "$p"; break ;;
+			esac
+		done 2>/dev/null < "/proc/$p/cmdline" || true
+	done
+}
+
+# _wait_exit PID SECONDS: wait for PID to finish running; false on timeout.
+_wait_exit() {
+	local i n=$(($2 * 10))
+	for ((i = 0; i < n; i++)); do
+		pid_alive "$1" || return 0
+		sleep 0.1
+	done
+	! pid_alive "$1"
+}
+
+# _stop_pid PID: SIGTERM, up to 5 s, then SIGKILL; reaps it.
+_stop_pid() {
+	kill -TERM "$1" 2>/dev/null || true
+	if ! _wait_exit "$1" 5; then
+		note "process $1 ignored SIGTERM for 5 s; SIGKILL"
+		kill -KILL "$1" 2>/dev/null || true
+	fi
+	wait "$1" 2>/dev/null || true
+}
+
+_dump() {
+	local f=$1 n=${2:-60}
+	[ -s "$f" ] || return 0
+	printf -- '--- %s (last %d lines)\n' "${f#"$TMP"/}" "$n" >&2
+	tail -n "$n" "$f" >&2
+}
+
+_cleanup() {
+	local rc=$? i p
+	set +e
+	for ((i = ${#_pids[@]} - 1; i >= 0; i--)); do
+		[ -n "${_pids[$i]:-}" ] && _stop_pid "${_pids[$i]}"
+	done
+	# Whatever the daemon left behind (the test failed already, or will).
+	for p in $(_pids_with_arg "$TMP/"); do
+		kill -KILL "$p" 2>/dev/null
+	done
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
+		_dump "$FCGISERVE_LOG"
+		_dump "$TMP/nginx/error.log" 20
+		_dump "$TMP/nginx/stderr.log" 20
+		if [ -f "$TMP/last.status" ]; then
+			printf -- '--- last response: %s\n' \
+			    "$(cat "$TMP/last.status")" >&2
+			_dump "$TMP/last.headers" 30
+			_dump "$TMP/last.body" 30
+		fi
+	fi
+	if [ -n "${KEEP_TMP:-}" ]; then
+		note "kept $TMP"
+	else
+		rm -rf "$TMP"
+	fi
+	exit "$rc"
+}
+trap _cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------- waiting
+
+# wait_for SECONDS CMD...: poll CMD every 0.1 s; false on timeout.
+wait_for() {
+	local i n=$(($1 * 10))
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	"$@"
+}
+
+# wait_file PATH [SECONDS]: until PATH exists and is not empty.
+wait_file() {
+	wait_for "${2:-10}" test -s "$1" ||
+	    fail "$1 did not appear within ${2:-10} s"
+}
+
+# tcp_listening PORT: a socket listens on PORT (read from /proc: connecting
+# would itself show up in the daemon's log).
+tcp_listening() {
+	local hex
+	hex=$(printf '%04X' "$1")
+	grep -q ":$hex [0-9A-F]*:0000 0A " /proc/net/tcp /proc/net/tcp6 \
+	    2>/dev/null
+}
+
+_listening() {
+	case $1 in
+	/*)	test -S "$1" ;;
+	*:*)	tcp_listening "${1##*:}" ;;
+	*)	fail "cannot tell whether '$1' listens" ;;
+	esac
+}
+
+now_ms() {
+	date +%s%3N
+}
+
+# freeport: a TCP port on 127.0.0.1 that was free a moment ago.
+freeport() {
+	if [ ! -x "$FREEPORT" ]; then
+		# Run by hand without a build: make one.
+		FREEPORT=$TMP/freeport
+		${CC:-cc} -o "$FREEPORT" "$top_srcdir/tests/integration/freeport.c" ||
+		    fail "cannot build freeport"
+	fi
+	"$FREEPORT" "$@"
+}
+
+# ---------------------------------------------------------------- fcgiserve
+
+# write_conf APP [key=value...]: writes $TMP/fcgiserve.conf for one pool
+# "test" serving apps/APP, listening on $TMP/fcgiserve.sock, log_level debug.
+# key=value pairs replace the defaults or add keys; log_level, error_log and
+# shutdown_timeout go to [global], the rest to the pool; key= drops a key.
+# The default app path is absolute; give app=... to test other forms.
+write_conf() {
+	local app=$1 kv k
+	shift
+	local -A g=([log_level]=debug [shutdown_timeout]=5s)
+	local -A p=([listen]="$TMP/fcgiserve.sock" [app]="$APPS/$app"
+	    [workers]=1 [max_children]=8 [queue]=16 [request_timeout]=10s)
+	local -a porder=(listen app workers max_children queue request_timeout)
+	for kv in "$@"; do
+		k=${kv%%=*}
+		case $k in
+		log_level|error_log|shutdown_timeout) g[$k]=${kv#*=} ;;
+		*)	[ -n "${p[$k]+set}" ] || porder+=("$k")
+			p[$k]=${kv#*=} ;;
+		esac
+	done
+	{
+		echo "; written by $TEST_NAME"
+		echo "[global]"
+		for k in log_level error_log shutdown_timeout; do
+			[ -z "${g[$k]:-}" ] || echo "$k = ${g[$k]}"
+		done
+		echo
+		echo "[pool test]"
+		for k in "${porder[@]}"; do
+			[ -z "${p[$k]:-}" ] || echo "$k = ${p[$k]}"
+		done
+	} > "$TMP/fcgiserve.conf"
+	FCGISERVE_LISTEN=${p[listen]}
+}
+
+# start_fcgiserve [CONF]: runs the daemon in the background (stderr to
+# $FCGISERVE_LOG) and waits until every listen socket of CONF listens.
+start_fcgiserve() {
+	local conf=${1:-$TMP/fcgiserve.conf} l
+	requires_fcgiserve
+	[ -z "$FCGISERVE_PID" ] || fail "start_fcgiserve: already running"
+	"$FCGISERVE" -c "$conf" < /dev/null >> "$FCGISERVE_LOG" 2>&1 &
+	FCGISERVE_PID=$!
+	FCGISERVE_CONF=$conf
+	_track "$FCGISERVE_PID"
+	for l in $(sed -n 's/^[[:space:]]*listen[[:space:]]*=[[:space:]]*\([^;[:space:]]*\).*/\1/p' "$conf"); do
+		local i
+		for ((i = 0; i < 100; i++)); do
+			_listening "$l" && break
+			pid_alive "$FCGISERVE_PID" ||
+			    fail "fcgiserve exited at start-up (see its log)"
+			sleep 0.1
+		done
+		_listening "$l" || fail "fcgiserve does not listen on $l after 10 s"
+	done
+}
+
+# stop_fcgiserve [SECONDS]: SIGTERM to the master; asserts it exits with
+# status 0 within SECONDS (default 10) and that no process of its tree is
+# left running: neither one that was below it just before the signal, nor
+# any other process still carrying its config path (a child forked later).
+stop_fcgiserve() {
+	local pid=$FCGISERVE_PID bound=${1:-10} tree rc=0 p left=""
+	[ -n "$pid" ] || fail "stop_fcgiserve: fcgiserve is not running"
+	pid_alive "$pid" || fail "fcgiserve [$pid] died before SIGTERM"
+	tree=$(_descendants "$pid")
+	kill -TERM "$pid"
+	if ! _wait_exit "$pid" "$bound"; then
+		kill -KILL "$pid" 2>/dev/null || true
+		fail "fcgiserve [$pid] still running ${bound} s after SIGTERM"
+	fi
+	wait "$pid" || rc=$?
+	_untrack "$pid"
+	FCGISERVE_PID=
+	[ "$rc" -eq 0 ] ||
+	    fail "fcgiserve exited with status $rc after SIGTERM, expected 0"
+	# Orphans are reparented, not killed: give a dying one a moment.
+	for p in $tree; do
+		_wait_exit "$p" 2 || left+=" $p"
+	done
+	for p in $(_pids_with_arg "$FCGISERVE_CONF"); do
+		case " $left " in *" $p "*) ;; *) left+=" $p" ;; esac
+	done
+	if [ -n "$left" ]; then
+		ps -o pid,ppid,stat,args -p "${left# }" >&2 || true
+		fail "processes left running after fcgiserve exited:$left"
+	fi
+}
+
+# ---------------------------------------------------------------- nginx
+
+_fastcgi_params() {
+	local d
+	for d in /etc/nginx \
+	    "$(dirname "$("$NGINX" -V 2>&1 | sed -n 's/.*--conf-path=\([^ ]*\).*/\1/p')" 2>/dev/null)"; do
+		[ -f "$d/fastcgi_params" ] && { echo "$d/fastcgi_params"; return; }
+	done
+	skip "nginx's stock fastcgi_params not found"
+}
+
+# start_nginx [UPSTREAM]: nginx in the foreground of a background job,
+# serving the SHIPPED nginx/*.conf files (copied into $TMP/nginx with the
+# upstream address and the listen port substituted) on 127.0.0.1:$NGINX_PORT.
+# UPSTREAM is an nginx server address, default unix:$TMP/fcgiserve.sock.
+start_nginx() {
+	local upstream=${1:-unix:$TMP/fcgiserve.sock} d=$TMP/nginx try
+	local src=$top_srcdir/nginx
+	requires "$NGINX"
+	mkdir -p "$d/temp"
+	cp "$(_fastcgi_params)" "$d/fastcgi_params"
+	cp "$src/fcgiserve_params" "$src/fcgiserve-cors.conf" "$d/"
+	for try in 1 2 3; do
+		NGINX_PORT=$(freeport)
+		sed -e "s|server unix:/run/fcgiserve/fcgiserve.sock;|server $upstream;|" \
+		    -e "s|^\([[:space:]]*\)listen 80;|\1listen 127.0.0.1:$NGINX_PORT;|" \
+		    -e '/^[[:space:]]*listen \[::\]:80;/d' \
+		    "$src/fcgiserve-site.conf" > "$d/fcgiserve-site.conf"
+		grep -q "server $upstream;" "$d/fcgiserve-site.conf" &&
+		grep -q "listen 127.0.0.1:$NGINX_PORT;" "$d/fcgiserve-site.conf" &&
+		! grep -Eq '^[[:space:]]*listen .*:?80;' "$d/fcgiserve-site.conf" ||
+		    fail "nginx/fcgiserve-site.conf no longer has the upstream/listen lines the tests substitute"
+		{
+			echo "daemon off;"
+			echo "worker_processes 1;"
+			echo "pid $d/nginx.pid;"
+			echo "error_log $d/error.log info;"
+			# nginx drops its workers to nobody when started as
+			# root; they could not reach the socket in $TMP.
+			[ "$(id -u)" -ne 0 ] || echo "user root root;"
+			echo "events { worker_connections 256; }"
+			echo "http {"
+			echo "    access_log off;"
+			echo "    client_body_temp_path $d/temp/client_body;"
+			echo "    proxy_temp_path $d/temp/proxy;"
+			echo "    fastcgi_temp_path $d/temp/fastcgi;"
+			echo "    uwsgi_temp_path $d/temp/uwsgi;"
+			echo "    scgi_temp_path $d/temp/scgi;"
+			echo "    include $d/fcgiserve-cors.conf;"
+			echo "    include $d/fcgiserve-site.conf;"
+			echo "}"
+		} > "$d/nginx.conf"
+		"$NGINX" -t -q -e "$d/error.log" -p "$d/" -c "$d/nginx.conf" \
+		    > "$d/configtest.log" 2>&1 ||
+		    { cat "$d/configtest.log" >&2; fail "nginx -t rejects the shipped configuration"; }
+		"$NGINX" -e "$d/error.log" -p "$d/" -c "$d/nginx.conf" \
+		    < /dev/null >> "$d/stderr.log" 2>&1 &
+		NGINX_PID=$!
+		_track "$NGINX_PID"
+		if wait_for 10 _nginx_up; then
+			return 0
+		fi
+		_stop_pid "$NGINX_PID"
+		_untrack "$NGINX_PID"
+		grep -q 'Address already in use' "$d/error.log" "$d/stderr.log" ||
+		    fail "nginx did not start"
+		note "port $NGINX_PORT was taken; trying another"
+	done
+	fail "nginx could not find a free port"
+}
+
+_nginx_up() {
+	tcp_listening "$NGINX_PORT" && return 0
+	pid_alive "$NGINX_PID" || return 1
+	return 1
+}
+
+# start_stack APP [key=value...]: write_conf, start_fcgiserve, start_nginx.
+start_stack() {
+	write_conf "$@"
+	start_fcgiserve
+	start_nginx
+}
+
+# ---------------------------------------------------------------- HTTP
+
+# _curl PREFIX METHOD PATH [curl args]: one request through nginx; writes
+# PREFIX.status, PREFIX.headers, PREFIX.body, PREFIX.err.
+_curl() {
+	local prefix=$1 method=$2 path=$3 code
+	shift 3
+	[ -n "$NGINX_PORT" ] || fail "nginx is not running"
+	code=$(curl -sS --max-time 20 -X "$method" -D "$prefix.headers" \
+	    -o "$prefix.body" -w '%{http_code}' "$@" \
+	    "http://127.0.0.1:$NGINX_PORT$path" 2> "$prefix.err") ||
+	    fail "curl $method $path failed: $(cat "$prefix.err")"
+	echo "$code" > "$prefix.status"
+}
+
+# http METHOD PATH [curl args]: prints the body; status, headers and body
+# are kept for last_status, last_header and the assert_* helpers.
+http() {
+	_curl "$TMP/last" "$@"
+	cat "$TMP/last.body"
+}
+
+declare -A _bg=()
+
+# http_bg NAME METHOD PATH [curl args]: the same, in the background.
+http_bg() {
+	local name=$1
+	shift
+	_curl "$TMP/bg-$name" "$@" &
+	_bg[$name]=$!
+	_track "$!"
+}
+
+# http_wait NAME: waits for http_bg NAME; its answer becomes the last one.
+http_wait() {
+	local name=$1 pid=${_bg[$1]} rc=0 f
+	wait "$pid" || rc=$?
+	_untrack "$pid"
+	[ "$rc" -eq 0 ] || fail "background request $name failed"
+	for f in status headers body; do
+		cp "$TMP/bg-$name.$f" "$TMP/last.$f"
+	done
+}
+
+last_status() {
+	cat "$TMP/last.status"
+}
+
+last_body() {
+	cat "$TMP/last.body"
+}
+
+# last_header NAME: the values of header NAME (any case), joined by ", ".
+last_header() {
+	tr -d '\r' < "$TMP/last.headers" | awk -v n="$1" '
+	    BEGIN { n = tolower(n) }
+	    { i = index($0, ":") }
+	    i > 0 && tolower(substr($0, 1, i - 1)) == n {
+		v = substr($0, i + 1); sub(/^[ \t]+/, "", v)
+		out = out (out == "" ? "" : ", ") v
+	    }
+	    END { printf "%s", out }'
+}
+
+# ---------------------------------------------------------------- asserts
+
+# assert_eq EXPECTED GOT [WHAT]
+assert_eq() {
+	[ "$1" = "$2" ] ||
+	    fail "${3:-value}: expected '$1', got '$2'"
+}
+
+# assert_match ERE GOT [WHAT]
+assert_match() {
+	[[ $2 =~ $1 ]] ||
+	    fail "${3:-value}: expected a match for /$1/, got '$2'"
+}
+
+assert_no_match() {
+	! [[ $2 =~ $1 ]] ||
+	    fail "${3:-value}: expected no match for /$1/, got '$2'"
+}
+
+assert_status() {
+	assert_eq "$1" "$(last_status)" "HTTP status"
+}
+
+assert_header() {
+	assert_eq "$2" "$(last_header "$1")" "header $1"
+}
+
+assert_no_header() {
+	local v
+	v=$(last_header "$1")
+	[ -z "$v" ] || fail "header $1: expected none, got '$v'"
+}
+
+assert_body() {
+	assert_eq "$1" "$(last_body)" "body"
+}
+
+# assert_json FILTER EXPECTED: jq -r -c FILTER over the last body (strings
+# print raw, objects and arrays compact with sorted keys).
+assert_json() {
+	local got
+	got=$(jq -r -c -S "$1" < "$TMP/last.body" 2>&1) ||
+	    fail "body is not JSON ($got): '$(last_body)'"
+	assert_eq "$2" "$got" "jq '$1'"
+}
+
+# The error shape every failure has.
+assert_error() {
+	local status=$1 rid=${2:-}
+	assert_status "$status"
+	assert_json '.error.status' "$status"
+	assert_json '.error.message | type' string
+	assert_json '.error.request_id | type' string
+	assert_json 'keys' '["error"]'
+	[ -z "$rid" ] || assert_json '.error.request_id' "$rid"
+}
+
+# ---------------------------------------------------------------- the log
+
+count_log() {
+	grep -Ec -- "$1" "$FCGISERVE_LOG" || true
+}
+
+assert_log() {
+	grep -Eq -- "$1" "$FCGISERVE_LOG" ||
+	    fail "fcgiserve log: expected a line matching /$1/, found none"
+}
+
+assert_no_log() {
+	local l
+	if l=$(grep -E -m1 -- "$1" "$FCGISERVE_LOG"); then
+		fail "fcgiserve log: expected no line matching /$1/, got '$l'"
+	fi
+}
+
+# wait_log ERE [SECONDS]: until the log has a matching line.
+wait_log() {
+	wait_for "${2:-10}" grep -Eq -- "$1" "$FCGISERVE_LOG" ||
+	    fail "fcgiserve log: no line matching /$1/ within ${2:-10} s"
+}

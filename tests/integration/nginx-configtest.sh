@@ -1,0 +1,35 @@
+#!/bin/bash
+# The shipped nginx files pass "nginx -t" as users install them: the maps at
+# http level, the site in http {}, fcgiserve_params next to fastcgi_params.
+. "$(dirname "$0")/lib.sh" || exit 99
+requires "$NGINX"
+
+d=$TMP/etc
+mkdir -p "$d/conf.d" "$d/sites-enabled" "$d/temp"
+cp "$(_fastcgi_params)" "$d/fastcgi_params"
+cp "$top_srcdir/nginx/fcgiserve_params" "$d/"
+cp "$top_srcdir/nginx/fcgiserve-cors.conf" "$d/conf.d/"
+cp "$top_srcdir/nginx/fcgiserve-site.conf" "$d/sites-enabled/fcgiserve"
+cat > "$d/nginx.conf" <<CONF
+pid $d/nginx.pid;
+error_log $d/error.log;
+events { }
+http {
+    access_log off;
+    client_body_temp_path $d/temp/client_body;
+    proxy_temp_path $d/temp/proxy;
+    fastcgi_temp_path $d/temp/fastcgi;
+    uwsgi_temp_path $d/temp/uwsgi;
+    scgi_temp_path $d/temp/scgi;
+    include conf.d/*.conf;
+    include sites-enabled/*;
+}
+CONF
+out=$("$NGINX" -t -e "$d/error.log" -p "$d/" -c "$d/nginx.conf" 2>&1) ||
+    fail "nginx -t failed: $out"
+assert_match 'test is successful' "$out" "nginx -t output"
+
+# Each file is needed: without the maps the site does not load.
+rm "$d/conf.d/fcgiserve-cors.conf"
+! "$NGINX" -t -q -e "$d/error.log" -p "$d/" -c "$d/nginx.conf" 2>/dev/null ||
+    fail "nginx -t passed without fcgiserve-cors.conf: the site no longer uses its maps"

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs what fcgiserve needs to build, test and serve on Debian 12.
+# Used by tools/serve-example.sh and tools/run-tests.sh.
+set -eu
+PKGS="build-essential autoconf automake pkg-config
+      libevent-dev libjansson-dev liblua5.4-dev libfcgi-dev check
+      nginx-light curl jq libfcgi-bin lua5.4 procps"
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "ok installed" ||
+	    missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "installing:$missing"
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
