@@ -12,8 +12,9 @@ start_stack api.lua
 
 url="http://127.0.0.1:$NGINX_PORT/hello/x"
 urls=()
-for ((i = 0; i < 50; i++)); do urls+=("$url"); done
-codes=$(curl -sS --max-time 30 -o /dev/null -w '%{http_code}\n' "${urls[@]}") ||
+# -o applies to one URL only: give each its own.
+for ((i = 0; i < 50; i++)); do urls+=(-o /dev/null "$url"); done
+codes=$(curl -sS --max-time 30 -w '%{http_code}\n' "${urls[@]}") ||
     fail "curl failed"
 assert_eq 50 "$(grep -c '^200$' <<< "$codes")" "200 answers out of 50"
 

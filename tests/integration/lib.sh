@@ -7,7 +7,7 @@
 # removed on exit; every process it starts is tracked by PID and stopped on
 # exit (SIGTERM, then SIGKILL).  Exit 77 means SKIP (automake).
 #
-# The Makefile exports top_srcdir, top_builddir, FCGISERVE, FREEPORT, NGINX
+# The Makefile exports top_srcdir, top_builddir, FCGISERVE, FREEPORT, NGINX_BIN
 # and CGI_FCGI; run by hand from the source tree, the defaults below apply.
 # KEEP_TMP=1 keeps the temp dir for a look after the test.
 
@@ -23,7 +23,7 @@ set -eu
 : "${top_builddir:=$top_srcdir}"
 : "${FCGISERVE:=$top_builddir/src/fcgiserve}"
 : "${FREEPORT:=$top_builddir/tests/integration/freeport}"
-: "${NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)}"
+: "${NGINX_BIN=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)}"
 : "${CGI_FCGI=$(command -v cgi-fcgi 2>/dev/null || true)}"
 
 TEST_NAME=${0##*/}
@@ -350,7 +350,7 @@ stop_fcgiserve() {
 _fastcgi_params() {
 	local d
 	for d in /etc/nginx \
-	    "$(dirname "$("$NGINX" -V 2>&1 | sed -n 's/.*--conf-path=\([^ ]*\).*/\1/p')" 2>/dev/null)"; do
+	    "$(dirname "$("$NGINX_BIN" -V 2>&1 | sed -n 's/.*--conf-path=\([^ ]*\).*/\1/p')" 2>/dev/null)"; do
 		[ -f "$d/fastcgi_params" ] && { echo "$d/fastcgi_params"; return; }
 	done
 	skip "nginx's stock fastcgi_params not found"
@@ -363,7 +363,7 @@ _fastcgi_params() {
 start_nginx() {
 	local upstream=${1:-unix:$TMP/fcgiserve.sock} d=$TMP/nginx try
 	local src=$top_srcdir/nginx
-	requires "$NGINX"
+	requires "$NGINX_BIN"
 	mkdir -p "$d/temp"
 	cp "$(_fastcgi_params)" "$d/fastcgi_params"
 	cp "$src/fcgiserve_params" "$src/fcgiserve-cors.conf" "$d/"
@@ -397,10 +397,10 @@ start_nginx() {
 			echo "    include $d/fcgiserve-site.conf;"
 			echo "}"
 		} > "$d/nginx.conf"
-		"$NGINX" -t -q -e "$d/error.log" -p "$d/" -c "$d/nginx.conf" \
+		"$NGINX_BIN" -t -q -e "$d/error.log" -p "$d/" -c "$d/nginx.conf" \
 		    > "$d/configtest.log" 2>&1 ||
 		    { cat "$d/configtest.log" >&2; fail "nginx -t rejects the shipped configuration"; }
-		"$NGINX" -e "$d/error.log" -p "$d/" -c "$d/nginx.conf" \
+		"$NGINX_BIN" -e "$d/error.log" -p "$d/" -c "$d/nginx.conf" \
 		    < /dev/null >> "$d/stderr.log" 2>&1 &
 		NGINX_PID=$!
 		_track "$NGINX_PID"

@@ -2,7 +2,7 @@
 # The shipped nginx files pass "nginx -t" as users install them: the maps at
 # http level, the site in http {}, fcgiserve_params next to fastcgi_params.
 . "$(dirname "$0")/lib.sh" || exit 99
-requires "$NGINX"
+requires "$NGINX_BIN"
 
 d=$TMP/etc
 mkdir -p "$d/conf.d" "$d/sites-enabled" "$d/temp"
@@ -25,11 +25,11 @@ http {
     include sites-enabled/*;
 }
 CONF
-out=$("$NGINX" -t -e "$d/error.log" -p "$d/" -c "$d/nginx.conf" 2>&1) ||
+out=$("$NGINX_BIN" -t -e "$d/error.log" -p "$d/" -c "$d/nginx.conf" 2>&1) ||
     fail "nginx -t failed: $out"
 assert_match 'test is successful' "$out" "nginx -t output"
 
 # Each file is needed: without the maps the site does not load.
 rm "$d/conf.d/fcgiserve-cors.conf"
-! "$NGINX" -t -q -e "$d/error.log" -p "$d/" -c "$d/nginx.conf" 2>/dev/null ||
+! "$NGINX_BIN" -t -q -e "$d/error.log" -p "$d/" -c "$d/nginx.conf" 2>/dev/null ||
     fail "nginx -t passed without fcgiserve-cors.conf: the site no longer uses its maps"
