@@ -26,8 +26,7 @@
 #define JSON_ERR_MAX	(JSON_PATH_MAX + 128)
 
 /* No JSON_ENSURE_ASCII: UTF-8 passes through byte for byte. */
-#define JSON_ENCODE_FLAGS \
-	(JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17))
+#define JSON_ENCODE_FLAGS	(JSON_COMPACT | JSON_ENCODE_ANY)
 /*
  * JSON_ALLOW_NUL keeps "\u0000" inside strings (Lua strings hold any
  * byte).  Integers beyond int64 are a decode error ("too big integer")
@@ -511,6 +510,62 @@ json_box_new(lua_State *L)
 	return box;
 }
 
+/*
+ * jansson prints every real with one precision.  %.15g reads back exactly
+ * for any decimal of up to 15 digits (what people write); a few doubles
+ * need 16 or 17.  The document gets the largest any of its reals needs, so
+ * everything round-trips and the common case prints short.
+ */
+static int
+real_digits(double v)
+{
+	char	s[40];
+	int	p;
+
+	for (p = 15; p < 17; p++) {
+		snprintf(s, sizeof(s), "%.*g", p, v);
+		if (strtod(s, NULL) == v)
+			return p;
+	}
+	return 17;
+}
+
+static int
+tree_digits(json_t *j, int digits)
+{
+	const char	*key;
+	json_t		*v;
+	size_t		 i;
+
+	switch (json_typeof(j)) {
+	case JSON_REAL:
+		if (digits < 17) {
+			int d = real_digits(json_real_value(j));
+			if (d > digits)
+				digits = d;
+		}
+		break;
+	case JSON_OBJECT:
+		json_object_foreach(j, key, v)
+			digits = tree_digits(v, digits);
+		break;
+	case JSON_ARRAY:
+		json_array_foreach(j, i, v)
+			digits = tree_digits(v, digits);
+		break;
+	default:
+		break;
+	}
+	return digits;
+}
+
+char *
+json_encode(json_t *j)
+{
+	return json_dumps(j, JSON_ENCODE_FLAGS |
+	    JSON_REAL_PRECISION(tree_digits(j, 15)));
+}
+
 static int
 json_l_encode(lua_State *L)
 {
@@ -522,7 +577,7 @@ json_l_encode(lua_State *L)
 	box = json_box_new(L);
 	if ((box->value = json_from_lua(L, 1, err, sizeof(err))) == NULL)
 		return luaL_error(L, "%s", err);
-	if ((box->text = json_dumps(box->value, JSON_ENCODE_FLAGS)) == NULL)
+	if ((box->text = json_encode(box->value)) == NULL)
 		return luaL_error(L, "out of memory");
 	lua_pushstring(L, box->text);
 	json_box_clear(box);

@@ -42,6 +42,13 @@ json_t	*json_from_lua(lua_State *, int idx, char *err, size_t errlen);
 int	 json_to_lua(lua_State *, json_t *j, char *err, size_t errlen);
 
 /*
+ * Serialises j compactly (UTF-8 untouched, any top-level value) with as
+ * few digits as make every float read back exactly: 0.1 stays "0.1", not
+ * "0.10000000000000001".  Returns a string to free(), or NULL (ENOMEM).
+ */
+char	*json_encode(json_t *j);
+
+/*
  * Opens the table fcgiserve.json: encode(v) -> string | raises,
  * decode(s) -> value | raises, null, array(t) -> t.  Leaves it on the stack.
  */

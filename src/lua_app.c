@@ -35,7 +35,6 @@
 #define RESPONSE_MT	"fcgiserve.response"	/* result of response{} */
 #define REQ_MT		"fcgiserve.req"		/* req: lazy req.json */
 
-#define BODY_FLAGS	(JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17))
 #define REQ_JSON_FLAGS	(JSON_DECODE_ANY | JSON_ALLOW_NUL)	/* as json.c */
 #define RAW_CTYPE	"text/plain; charset=utf-8"
 #define JSON_CTYPE	"application/json"
@@ -736,7 +735,7 @@ respond_json(struct handle *h, lua_State *L, int status, int bidx, int hidx)
 			fail_500(h, "cannot encode response body: %s", err);
 			return;
 		}
-		text = json_dumps(j, BODY_FLAGS);
+		text = json_encode(j);
 		json_decref(j);
 		if (text == NULL) {
 			fail_500(h, "cannot encode response body: "

@@ -259,6 +259,13 @@ START_TEST(test_floats)
 	dec_global("-0.0");
 	lua_ok("return math.type(v) == 'float' and 1 / v == -math.huge");
 	lua_ok("return json.decode(json.encode(0.1)) == 0.1");
+	/* json.encode prints the fewest digits that read back exactly. */
+	lua_ok("return json.encode(0.1) == '0.1'");
+	lua_ok("return json.encode(2.5) == '2.5'");
+	lua_ok("return json.encode({0.1, 1/3}) == '[0.1,0.3333333333333333]'");
+	lua_ok("return json.encode(0.1 + 0.2) == '0.30000000000000004'");
+	lua_ok("return json.decode(json.encode(0.1 + 0.2)) == 0.1 + 0.2");
+	lua_ok("return json.encode(1e300 * 10) == '1e301'");
 	lua_ok("return math.type(json.decode(json.encode(3.0))) == 'float'");
 }
 END_TEST
