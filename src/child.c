@@ -63,6 +63,7 @@ child_run(struct lua_app *app, const struct request *req, const char *rid,
 	struct buf		 out = BUF_INIT;
 	uint32_t		 len;
 	size_t			 i;
+	int			 fd;
 
 	/* The worker's death must take its children along. */
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -78,12 +79,24 @@ child_run(struct lua_app *app, const struct request *req, const char *rid,
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 
+	/*
+	 * Its own process group, so programs a handler starts die with it
+	 * when the worker kills the group (timeout, abort, reap).
+	 */
+	(void)setpgid(0, 0);
+	log_child_init();
 	/* Close-on-exec, so os.execute()'d programs cannot hold it open. */
 	if (outfd != CHILD_OUT_FD && dup3(outfd, CHILD_OUT_FD, O_CLOEXEC) == -1)
 		_exit(1);
 	close_from(CHILD_OUT_FD + 1);
-	/* print() in a handler goes to the error log, not the master's stdout. */
+	/* print() in a handler goes to the error log, not the master's stdout;
+	   io.read() sees end of file, not the master's stdin. */
 	(void)dup2(STDERR_FILENO, STDOUT_FILENO);
+	if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) != -1 &&
+	    fd != STDIN_FILENO) {
+		(void)dup2(fd, STDIN_FILENO);
+		(void)close(fd);
+	}
 
 	lua_app_child_init(app);
 	if (buf_add(&out, "\0\0\0\0", 4) == -1)

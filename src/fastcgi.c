@@ -6,10 +6,11 @@
  * content is gathered per request and decoded once the empty PARAMS record
  * ends the stream, STDIN content goes straight into req->body.
  *
- * Answers to cases the spec leaves open (all records carry version 1):
+ * Answers to cases the spec leaves open:
  * - Events fire when a record's content is complete; its padding is then
- *   skipped on the next call.  ERROR and TOO_LARGE fire as soon as the
- *   header shows the problem, so oversized content is never buffered.
+ *   skipped on the next call.  Faults visible in the header (version,
+ *   type, length, both size limits) fire on the header, so oversized
+ *   content is never buffered.
  * - Unknown types (0 or > FCGI_MAXTYPE), with any id, and the types only an
  *   application sends (END_REQUEST, STDOUT, STDERR, GET_VALUES_RESULT,
  *   UNKNOWN_TYPE) with id 0 are answered with FCGI_UNKNOWN_TYPE.  Those
@@ -28,7 +29,8 @@
  *   values sent with the names are ignored.
  * - fastcgi_request_done() on a request still being received frees it.
  * - Answered, discarding slots do not count against max_reqs and are
- *   reused first when a slot is needed, so the table stays <= max_reqs.
+ *   reused first when a slot is needed, so a peer cannot grow the table
+ *   past what max_reqs live requests need.
  * - Responses: STDOUT records carry at most 65528 bytes (the largest
  *   multiple of 8 under 65535), so only the last record needs padding.
  */
@@ -44,7 +46,7 @@
 #include "request.h"
 
 #ifndef FCGI_VERSION_1
-/* With -I src, <fastcgi.h> finds ours: src/ must be an -iquote dir. */
+/* With -I src, <fastcgi.h> would find ours: src/ is an -iquote dir. */
 #error "libfcgi's <fastcgi.h> is shadowed by src/fastcgi.h"
 #endif
 
@@ -172,7 +174,7 @@ fastcgi_slot_alloc(struct fastcgi_parser *p)
 			return &p->slots[i];
 		}
 	n = p->nslots ? p->nslots * 2 : 4;
-	if ((slots = reallocarray(p->slots, n, sizeof(*slots))) == NULL)
+	if ((slots = realloc(p->slots, n * sizeof(*slots))) == NULL)
 		return NULL;
 	memset(slots + p->nslots, 0, (n - p->nslots) * sizeof(*slots));
 	p->slots = slots;

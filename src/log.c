@@ -42,7 +42,7 @@ log_open(const char *dest, enum log_level level)
 		return 0;
 	}
 	if (strcmp(dest, "syslog") == 0) {
-		openlog("fcgiserve", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		openlog("fcgiserve", LOG_PID, LOG_DAEMON);
 		log_syslog = 1;
 		return 0;
 	}
@@ -66,6 +66,17 @@ log_reopen(void)
 	}
 	close(fd);
 	return 0;
+}
+
+void
+log_child_init(void)
+{
+	/*
+	 * glibc keeps its syslog socket's fd number; the child is about to
+	 * reuse low fds, so let syslog() reconnect on first use instead.
+	 */
+	if (log_syslog)
+		closelog();
 }
 
 void

@@ -29,10 +29,12 @@
 #include "log.h"
 #include "lua_app.h"
 #include "master.h"
+#include "priv.h"
 #include "worker.h"
 
 #define RESPAWN_QUICK_MS	5000	/* a worker dying sooner counts as a failure */
 #define RESPAWN_MAX_DELAY_MS	10000
+#define APP_LOAD_TIMEOUT_S	60	/* an app's top level must finish */
 
 struct wproc {
 	pid_t			 pid;		/* 0: not running */
@@ -46,6 +48,7 @@ struct wproc {
 struct listener {
 	struct pool_conf	*pool;
 	int			 fd;
+	int			 bound;		/* we created its unix path */
 };
 
 static struct conf	*mconf;
@@ -93,33 +96,6 @@ unlink_stale(const char *path)
 	return unlink(path);
 }
 
-/*
- * Started as root, a pool's user/group is where its workers go.  Started
- * as anyone else, asking for another identity is an error, not a silent
- * ignore.
- */
-static int
-check_identities(const struct conf *conf)
-{
-	struct pool_conf	*p;
-	uid_t			 uid;
-	gid_t			 gid;
-
-	for (p = conf->pools; p != NULL; p = p->next) {
-		if (worker_resolve_ids(p, &uid, &gid) == -1)
-			return -1;
-		if (geteuid() == 0)
-			continue;
-		if ((p->user != NULL && uid != geteuid()) ||
-		    (p->group != NULL && gid != getegid())) {
-			log_warnx("pool %s: user/group can only be changed when "
-			    "started as root", p->name);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 static int
 listen_unix(const struct pool_conf *p)
 {
@@ -144,7 +120,7 @@ listen_unix(const struct pool_conf *p)
 	    chmod(p->listen, p->listen_mode) == -1)
 		goto fail;
 	if (geteuid() == 0 && (p->user != NULL || p->group != NULL)) {
-		if (worker_resolve_ids(p, &uid, &gid) == -1 ||
+		if (priv_resolve(p, &uid, &gid) == -1 ||
 		    chown(p->listen, uid, gid) == -1)
 			goto fail;
 	}
@@ -231,7 +207,7 @@ master_test_apps(const struct conf *conf)
 	pid_t			 pid;
 	int			 status, bad = 0;
 
-	if (check_identities(conf) == -1)
+	if (priv_check(conf) == -1)
 		return -1;
 	for (p = conf->pools; p != NULL; p = p->next) {
 		/* The app's top-level code may do anything: keep it away. */
@@ -240,6 +216,9 @@ master_test_apps(const struct conf *conf)
 			log_warn("fork");
 			return -1;
 		case 0:
+			/* Load as the workers will: same user, bounded time. */
+			priv_drop(p);
+			alarm(APP_LOAD_TIMEOUT_S);
 			if ((app = lua_app_load(p->app, err, sizeof(err))) ==
 			    NULL) {
 				log_msg(LOG_LVL_ERROR, NULL, "pool %s: %s",
@@ -251,7 +230,11 @@ master_test_apps(const struct conf *conf)
 		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 			;
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-			if (WIFSIGNALED(status))
+			if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+				log_msg(LOG_LVL_ERROR, NULL, "pool %s: loading "
+				    "%s took longer than %d s", p->name, p->app,
+				    APP_LOAD_TIMEOUT_S);
+			else if (WIFSIGNALED(status))
 				log_msg(LOG_LVL_ERROR, NULL, "pool %s: loading "
 				    "%s killed the test process (signal %d)",
 				    p->name, p->app, WTERMSIG(status));
@@ -284,7 +267,7 @@ worker_spawn(struct wproc *wp)
 			if (listeners[i].fd != wp->listen_fd)
 				close(listeners[i].fd);
 		log_set_pool(wp->pool->name);
-		worker_main(mconf, wp->pool, wp->listen_fd);
+		worker_main(mconf, wp->pool, wp->listen_fd, master);
 	}
 	wp->pid = pid;
 	wp->started_ms = now_ms();
@@ -431,14 +414,15 @@ run_deadlines(void)
 			worker_spawn(&wprocs[i]);
 }
 
+/* Removes the unix socket paths this process created, and only those. */
 static void
 cleanup_sockets(void)
 {
-	struct pool_conf	*p;
+	int	i;
 
-	for (p = mconf->pools; p != NULL; p = p->next)
-		if (p->listen[0] == '/')
-			(void)unlink(p->listen);
+	for (i = 0; i < mconf->npools; i++)
+		if (listeners[i].bound && listeners[i].pool->listen[0] == '/')
+			(void)unlink(listeners[i].pool->listen);
 }
 
 int
@@ -480,6 +464,7 @@ master_run(struct conf *conf)
 			cleanup_sockets();
 			return 1;
 		}
+		listeners[i].bound = 1;
 		log_info("pool %s: listening on %s (%s, %d workers)", p->name,
 		    p->listen, p->protocol == CONF_PROTO_SCGI ? "scgi" :
 		    "fastcgi", p->workers);

@@ -36,7 +36,7 @@ request_free(struct request *req)
 	if (req == NULL)
 		return;
 	for (i = 0; i < req->nparams; i++)
-		free(req->params[i].name);	/* value lives in the same block */
+		free(req->params[i].name);	/* and the value with it */
 	free(req->params);
 	free(req->body);
 	free(req);
@@ -55,12 +55,14 @@ request_add_param(struct request *req, const char *name, size_t name_len,
 		return -1;
 	}
 	if (req->nparams == req->params_cap) {
-		cap = req->params_cap ? req->params_cap * 2 : REQUEST_PARAMS_MIN;
+		cap = req->params_cap ? req->params_cap * 2 :
+		    REQUEST_PARAMS_MIN;
 		if (cap > SIZE_MAX / sizeof(*params)) {
 			errno = ENOMEM;
 			return -1;
 		}
-		if ((params = realloc(req->params, cap * sizeof(*params))) == NULL)
+		params = realloc(req->params, cap * sizeof(*params));
+		if (params == NULL)
 			return -1;
 		req->params = params;
 		req->params_cap = cap;

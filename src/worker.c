@@ -21,8 +21,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <time.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 
 #include <event2/buffer.h>
@@ -41,6 +40,7 @@
 #include "fastcgi.h"
 #include "log.h"
 #include "lua_app.h"
+#include "priv.h"
 #include "request.h"
 #include "response.h"
 #include "worker.h"
@@ -51,6 +51,8 @@
 #define ACCEPT_RETRY_MS		100
 #define RID_MAX			64
 #define PIPE_READ_CHUNK		65536
+#define LINGER_TIMEOUT_S	5		/* per read while lingering */
+#define LINGER_MAX_BYTES	(64 * 1024 * 1024)
 
 struct job;
 TAILQ_HEAD(jobq, job);
@@ -63,6 +65,9 @@ struct conn {
 	char			 peer[INET6_ADDRSTRLEN + 16];
 	unsigned		 closing:1;	/* free once jobs are done and
 						   output is flushed */
+	unsigned		 linger:1;	/* answered before its body was
+						   read: drain it before closing */
+	size_t			 lingered;	/* bytes read away since */
 };
 
 struct job {
@@ -79,6 +84,7 @@ struct job {
 	unsigned		 timed_out:1;	/* killed by request_timeout */
 	unsigned		 aborted:1;	/* killed on the peer's request */
 	unsigned		 overflow:1;	/* answer exceeded the bound */
+	unsigned		 reaped:1;	/* pid is gone: never kill it */
 };
 
 static struct {
@@ -105,6 +111,7 @@ static struct {
 } w;
 
 static void	conn_free(struct conn *);
+static void	conn_event_cb(struct bufferevent *, short, void *);
 static void	maybe_exit(void);
 
 /* Request ids come from nginx or clients: keep them log- and JSON-safe. */
@@ -182,22 +189,6 @@ conn_respond_error(struct conn *c, const struct request *req, const char *rid,
 }
 
 static void
-job_free(struct job *j)
-{
-	if (j->conn != NULL)
-		TAILQ_REMOVE(&j->conn->jobs, j, conn_entry);
-	if (j->ev_out != NULL)
-		event_free(j->ev_out);
-	if (j->ev_timeout != NULL)
-		event_free(j->ev_timeout);
-	if (j->out_fd != -1)
-		close(j->out_fd);
-	buf_free(&j->out);
-	request_free(j->req);
-	free(j);
-}
-
-static void
 job_close_pipe(struct job *j)
 {
 	if (j->ev_out != NULL) {
@@ -208,6 +199,32 @@ job_close_pipe(struct job *j)
 		close(j->out_fd);
 		j->out_fd = -1;
 	}
+}
+
+static void
+job_free(struct job *j)
+{
+	if (j->conn != NULL)
+		TAILQ_REMOVE(&j->conn->jobs, j, conn_entry);
+	job_close_pipe(j);
+	if (j->ev_timeout != NULL)
+		event_free(j->ev_timeout);
+	buf_free(&j->out);
+	request_free(j->req);
+	free(j);
+}
+
+/*
+ * Kills the child and whatever it started: the child leads its own
+ * process group.  Never after the reap, when the pid may be reused.
+ */
+static void
+job_kill(struct job *j)
+{
+	if (j->pid <= 0 || j->reaped)
+		return;
+	if (kill(-j->pid, SIGKILL) == -1)
+		(void)kill(j->pid, SIGKILL);
 }
 
 /* Reads what the child has written so far, without blocking. */
@@ -241,7 +258,7 @@ job_drain(struct job *j)
 			    "bytes; killing child %ld", MAX_RESPONSE_SIZE,
 			    (long)j->pid);
 			j->overflow = 1;
-			(void)kill(j->pid, SIGKILL);
+			job_kill(j);
 			job_close_pipe(j);
 			break;
 		}
@@ -267,7 +284,7 @@ job_timeout_cb(evutil_socket_t fd, short events, void *arg)
 	    "killing child %ld", (unsigned long long)w.pool->request_timeout_ms,
 	    (long)j->pid);
 	j->timed_out = 1;
-	(void)kill(j->pid, SIGKILL);
+	job_kill(j);
 }
 
 static void
@@ -289,6 +306,8 @@ job_start(struct job *j)
 		child_run(w.app, j->req, j->rid, pfd[1], w.pid);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(pfd[1]);
+	if (pid > 0)
+		(void)setpgid(pid, pid);	/* the child does too: no race */
 	if (pid == -1) {
 		log_msg(LOG_LVL_ERROR, j->rid, "fork: %s", strerror(errno));
 		close(pfd[0]);
@@ -346,6 +365,7 @@ job_reaped(struct job *j, int status)
 {
 	struct conn	*c = j->conn;
 
+	j->reaped = 1;
 	job_drain(j);
 	job_close_pipe(j);
 	TAILQ_REMOVE(&w.running, j, entry);
@@ -382,20 +402,34 @@ job_reaped(struct job *j, int status)
 	maybe_exit();
 }
 
+/*
+ * A child's exit is seen first without reaping it (WNOWAIT): while its
+ * zombie holds the pid, killing the process group safely takes down
+ * anything the handler left running, so no process outlives its request.
+ */
 static void
 sigchld_cb(evutil_socket_t sig, short events, void *arg)
 {
 	struct job	*j;
+	siginfo_t	 si;
 	pid_t		 pid;
 	int		 status;
 
 	(void)sig;
 	(void)events;
 	(void)arg;
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+	for (;;) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == -1 ||
+		    (pid = si.si_pid) == 0)
+			break;
 		TAILQ_FOREACH(j, &w.running, entry)
 			if (j->pid == pid)
 				break;
+		if (j != NULL)
+			(void)kill(-pid, SIGKILL);
+		if (waitpid(pid, &status, 0) != pid)
+			break;
 		if (j != NULL)
 			job_reaped(j, status);
 	}
@@ -407,7 +441,12 @@ dispatch(struct conn *c, struct request *req)
 	struct job	*j;
 
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
-		log_warn("calloc");
+		char	rid[RID_MAX + 1];
+
+		rid_for(req, rid);
+		log_msg(LOG_LVL_ERROR, rid, "out of memory; answering 503");
+		conn_respond_error(c, req, rid, 503, "service unavailable",
+		    "Retry-After: 1\r\n");
 		request_free(req);
 		return;
 	}
@@ -438,12 +477,17 @@ conn_abort(struct conn *c, uint16_t id)
 	TAILQ_FOREACH(j, &c->jobs, conn_entry)
 		if (j->req->id == id)
 			break;
-	if (j == NULL)
+	if (j == NULL) {
+		/* Aborted while still arriving: the parser dropped it. */
+		log_msg(LOG_LVL_INFO, NULL, "%s: request %u aborted before it "
+		    "was complete", c->peer, id);
+		(void)fastcgi_write_response(id, NULL, 0, emit_bev, c->bev);
 		return;
+	}
 	log_msg(LOG_LVL_INFO, j->rid, "aborted by %s", c->peer);
 	if (j->pid != 0) {
 		j->aborted = 1;
-		(void)kill(j->pid, SIGKILL);
+		job_kill(j);
 		return;
 	}
 	TAILQ_REMOVE(&w.queue, j, entry);
@@ -461,6 +505,8 @@ conn_too_large(struct conn *c, struct request *req)
 	log_msg(LOG_LVL_WARN, rid, "request body larger than max_body_size "
 	    "(%zu bytes); answering 413", w.pool->max_body_size);
 	conn_respond_error(c, req, rid, 413, "request body too large", NULL);
+	/* If we close, the rest of the body must not turn into an RST. */
+	c->linger = 1;
 	request_free(req);
 }
 
@@ -505,12 +551,46 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 }
 
 static void
+conn_linger_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn	*c = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+
+	c->lingered += evbuffer_get_length(in);
+	evbuffer_drain(in, evbuffer_get_length(in));
+	if (c->lingered > LINGER_MAX_BYTES)
+		conn_free(c);
+}
+
+/*
+ * Closing while the peer is still sending (a 413 before the body ended)
+ * would make the kernel answer the unread bytes with an RST, which can
+ * destroy the response in flight.  Half-close and read the rest away
+ * first, bounded in time and bytes (nginx's lingering close).
+ */
+static void
+conn_linger(struct conn *c)
+{
+	struct timeval	tv = { LINGER_TIMEOUT_S, 0 };
+
+	c->linger = 0;
+	(void)shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+	bufferevent_setcb(c->bev, conn_linger_read_cb, NULL, conn_event_cb, c);
+	bufferevent_set_timeouts(c->bev, &tv, NULL);
+	bufferevent_enable(c->bev, EV_READ);
+}
+
+static void
 conn_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn	*c = arg;
 
 	(void)bev;
-	if (c->closing && TAILQ_EMPTY(&c->jobs))
+	if (!c->closing || !TAILQ_EMPTY(&c->jobs))
+		return;
+	if (c->linger)
+		conn_linger(c);
+	else
 		conn_free(c);
 }
 
@@ -523,7 +603,7 @@ conn_event_cb(struct bufferevent *bev, short events, void *arg)
 	if (events & BEV_EVENT_ERROR)
 		log_msg(LOG_LVL_DEBUG, NULL, "%s: %s", c->peer,
 		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-	if (events & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+	if (events & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
 		if (!TAILQ_EMPTY(&c->jobs))
 			log_msg(LOG_LVL_INFO, NULL, "%s: peer closed the "
 			    "connection with requests in flight; dropping "
@@ -551,10 +631,21 @@ accept_pause(void)
 	}
 }
 
+/* Frees a connection that has no jobs left. */
+static void
+conn_destroy(struct conn *c)
+{
+	fastcgi_parser_free(c->parser);
+	bufferevent_free(c->bev);
+	TAILQ_REMOVE(&w.conns, c, entry);
+	w.nconns--;
+	free(c);
+}
+
 /*
- * Idempotent in effect: called once per connection, from a callback that
- * returns right after.  Running children are killed (their jobs stay until
- * reaped), queued jobs are dropped.
+ * Called once per connection, as the last thing of a callback.  Running
+ * children are killed (their jobs stay until reaped, detached), queued
+ * jobs are dropped.
  */
 static void
 conn_free(struct conn *c)
@@ -565,18 +656,14 @@ conn_free(struct conn *c)
 		TAILQ_REMOVE(&c->jobs, j, conn_entry);
 		j->conn = NULL;
 		if (j->pid != 0) {
-			(void)kill(j->pid, SIGKILL);
+			job_kill(j);
 		} else {
 			TAILQ_REMOVE(&w.queue, j, entry);
 			w.nqueued--;
 			job_free(j);
 		}
 	}
-	fastcgi_parser_free(c->parser);
-	bufferevent_free(c->bev);
-	TAILQ_REMOVE(&w.conns, c, entry);
-	w.nconns--;
-	free(c);
+	conn_destroy(c);
 	accept_resume();
 	maybe_exit();
 }
@@ -653,7 +740,8 @@ accept_cb(evutil_socket_t lfd, short events, void *arg)
 	for (i = 0; i < ACCEPT_BATCH; i++) {
 		if (w.nconns >= w.pool->max_connections) {
 			log_msg(LOG_LVL_WARN, NULL, "max_connections (%d) "
-			    "reached; pausing accept", w.nconns);
+			    "reached; not accepting until one closes",
+			    w.nconns);
 			accept_pause();
 			return;
 		}
@@ -689,13 +777,8 @@ maybe_exit(void)
 		next = TAILQ_NEXT(c, entry);
 		c->closing = 1;
 		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
-		    TAILQ_EMPTY(&c->jobs)) {
-			TAILQ_REMOVE(&w.conns, c, entry);
-			fastcgi_parser_free(c->parser);
-			bufferevent_free(c->bev);
-			w.nconns--;
-			free(c);
-		}
+		    TAILQ_EMPTY(&c->jobs))
+			conn_destroy(c);
 	}
 	if (TAILQ_EMPTY(&w.conns))
 		event_base_loopexit(w.base, NULL);
@@ -724,54 +807,6 @@ signal_cb(evutil_socket_t sig, short events, void *arg)
 	}
 }
 
-int
-worker_resolve_ids(const struct pool_conf *p, uid_t *uid, gid_t *gid)
-{
-	struct passwd	*pw;
-	struct group	*gr;
-
-	*uid = geteuid();
-	*gid = getegid();
-	if (p->user != NULL) {
-		if ((pw = getpwnam(p->user)) == NULL) {
-			log_warnx("pool %s: unknown user '%s'", p->name, p->user);
-			return -1;
-		}
-		*uid = pw->pw_uid;
-		*gid = pw->pw_gid;
-	}
-	if (p->group != NULL) {
-		if ((gr = getgrnam(p->group)) == NULL) {
-			log_warnx("pool %s: unknown group '%s'", p->name,
-			    p->group);
-			return -1;
-		}
-		*gid = gr->gr_gid;
-	}
-	return 0;
-}
-
-/* setgroups, setgid, setuid, in that order, each checked. */
-static void
-drop_privileges(const struct pool_conf *p)
-{
-	uid_t	uid;
-	gid_t	gid;
-
-	if (geteuid() != 0 || (p->user == NULL && p->group == NULL))
-		return;
-	if (worker_resolve_ids(p, &uid, &gid) == -1)
-		exit(1);
-	if (setgroups(1, &gid) == -1)
-		fatal("setgroups");
-	if (setresgid(gid, gid, gid) == -1)
-		fatal("setgid %ld", (long)gid);
-	if (setresuid(uid, uid, uid) == -1)
-		fatal("setuid %ld", (long)uid);
-	if (uid != 0 && setuid(0) != -1)
-		fatalx("could regain root after dropping privileges");
-}
-
 static void
 libevent_log_cb(int severity, const char *msg)
 {
@@ -782,7 +817,7 @@ libevent_log_cb(int severity, const char *msg)
 
 void
 worker_main(const struct conf *conf, const struct pool_conf *pool,
-    int listen_fd)
+    int listen_fd, pid_t master)
 {
 	static const int	 sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGQUIT,
 				    SIGUSR1 };
@@ -805,7 +840,11 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 	if (getrandom(&w.rid_key, sizeof(w.rid_key), 0) != sizeof(w.rid_key))
 		w.rid_key = splitmix64((uint64_t)w.pid ^ (uint64_t)time(NULL));
 
-	drop_privileges(pool);
+	priv_drop(pool);
+	/* After the drop: a credential change clears the death signal. */
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != master)
+		exit(1);
 	signal(SIGHUP, SIG_IGN);
 	event_set_log_callback(libevent_log_cb);
 	if ((w.app = lua_app_load(pool->app, err, sizeof(err))) == NULL) {
@@ -815,12 +854,8 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 	if ((w.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		w.ev_sig[i] = evsignal_new(w.base, sigs[i], signal_cb, NULL);
-		if (sigs[i] == SIGCHLD) {
-			event_free(w.ev_sig[i]);
-			w.ev_sig[i] = evsignal_new(w.base, SIGCHLD, sigchld_cb,
-			    NULL);
-		}
+		w.ev_sig[i] = evsignal_new(w.base, sigs[i],
+		    sigs[i] == SIGCHLD ? sigchld_cb : signal_cb, NULL);
 		if (w.ev_sig[i] == NULL || event_add(w.ev_sig[i], NULL) == -1)
 			fatalx("evsignal_new");
 	}

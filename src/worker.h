@@ -8,11 +8,11 @@
 
 #include "conf.h"
 
-/* Loads the pool's app and serves listen_fd until told to stop. */
+/*
+ * Drops to the pool's user, loads its app and serves listen_fd until told
+ * to stop.  Exits if master is no longer its parent.
+ */
 void	worker_main(const struct conf *, const struct pool_conf *,
-	    int listen_fd) __attribute__((noreturn));
-
-/* The uid/gid a pool's user/group name; 0 or -1 (logged). */
-int	worker_resolve_ids(const struct pool_conf *, uid_t *, gid_t *);
+	    int listen_fd, pid_t master) __attribute__((noreturn));
 
 #endif
