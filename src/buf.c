@@ -10,6 +10,14 @@
 
 #include "buf.h"
 
+static void	*(*buf_realloc)(void *, size_t) = realloc;
+
+void
+buf_set_realloc(void *(*fn)(void *, size_t))
+{
+	buf_realloc = fn;
+}
+
 int
 buf_reserve(struct buf *b, size_t more)
 {
@@ -26,7 +34,7 @@ buf_reserve(struct buf *b, size_t more)
 	cap = b->cap ? b->cap : 256;
 	while (cap < need)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-	if ((p = realloc(b->data, cap)) == NULL)
+	if ((p = buf_realloc(b->data, cap)) == NULL)
 		return -1;
 	b->data = p;
 	b->cap = cap;
@@ -80,7 +88,8 @@ buf_reset(struct buf *b)
 void
 buf_free(struct buf *b)
 {
-	free(b->data);
+	if (b->data != NULL)
+		(void)buf_realloc(b->data, 0);
 	b->data = NULL;
 	b->len = b->cap = 0;
 }

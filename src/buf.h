@@ -23,5 +23,10 @@ int	buf_printf(struct buf *, const char *, ...)
 int	buf_reserve(struct buf *, size_t more);
 void	buf_reset(struct buf *);			/* len = 0, keeps memory */
 void	buf_free(struct buf *);
+/*
+ * The allocator behind every buf (default realloc; realloc(p, 0) frees).
+ * A request child switches to its arena before making any buf.
+ */
+void	buf_set_realloc(void *(*)(void *, size_t));
 
 #endif

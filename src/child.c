@@ -98,6 +98,7 @@ child_run(struct lua_app *app, const struct request *req, const char *rid,
 		(void)close(fd);
 	}
 
+	lua_app_child_alloc(app);
 	lua_app_child_init(app);
 	if (buf_add(&out, "\0\0\0\0", 4) == -1)
 		_exit(1);

@@ -50,7 +50,7 @@ struct json_enc {
 
 struct json_box {
 	json_t		*value;
-	char		*text;		/* from json_dumps */
+	struct buf	 text;		/* encode's output */
 };
 
 static json_t	*enc_value(struct json_enc *, int);
@@ -483,8 +483,7 @@ json_box_clear(struct json_box *box)
 {
 	json_decref(box->value);
 	box->value = NULL;
-	free(box->text);
-	box->text = NULL;
+	buf_free(&box->text);
 }
 
 static int
@@ -501,7 +500,7 @@ json_box_new(lua_State *L)
 
 	box = lua_newuserdatauv(L, sizeof(*box), 0);
 	box->value = NULL;
-	box->text = NULL;
+	memset(&box->text, 0, sizeof(box->text));
 	if (luaL_newmetatable(L, JSON_BOX_MT)) {
 		lua_pushcfunction(L, json_box_gc);
 		lua_setfield(L, -2, "__gc");
@@ -559,10 +558,16 @@ tree_digits(json_t *j, int digits)
 	return digits;
 }
 
-char *
-json_encode(json_t *j)
+static int
+dump_to_buf(const char *data, size_t len, void *arg)
 {
-	return json_dumps(j, JSON_ENCODE_FLAGS |
+	return buf_add(arg, data, len);
+}
+
+int
+json_encode(json_t *j, struct buf *out)
+{
+	return json_dump_callback(j, dump_to_buf, out, JSON_ENCODE_FLAGS |
 	    JSON_REAL_PRECISION(tree_digits(j, 15)));
 }
 
@@ -577,9 +582,9 @@ json_l_encode(lua_State *L)
 	box = json_box_new(L);
 	if ((box->value = json_from_lua(L, 1, err, sizeof(err))) == NULL)
 		return luaL_error(L, "%s", err);
-	if ((box->text = json_encode(box->value)) == NULL)
+	if (json_encode(box->value, &box->text) == -1)
 		return luaL_error(L, "out of memory");
-	lua_pushstring(L, box->text);
+	lua_pushlstring(L, box->text.data, box->text.len);
 	json_box_clear(box);
 	return 1;
 }

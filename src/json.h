@@ -8,6 +8,8 @@
 #include <jansson.h>
 #include <lua.h>
 
+#include "buf.h"
+
 /*
  * Pushes the sentinel that stands for JSON null (fcgiserve.json.null):
  * a light userdata, the same value in every state.  Not json_is_null:
@@ -42,11 +44,11 @@ json_t	*json_from_lua(lua_State *, int idx, char *err, size_t errlen);
 int	 json_to_lua(lua_State *, json_t *j, char *err, size_t errlen);
 
 /*
- * Serialises j compactly (UTF-8 untouched, any top-level value) with as
- * few digits as make every float read back exactly: 0.1 stays "0.1", not
- * "0.10000000000000001".  Returns a string to free(), or NULL (ENOMEM).
+ * Appends j to out, compact (UTF-8 untouched, any top-level value), with
+ * as few digits as make every float read back exactly: 0.1 stays "0.1",
+ * not "0.10000000000000001".  Returns 0, or -1 (ENOMEM).
  */
-char	*json_encode(json_t *j);
+int	 json_encode(json_t *j, struct buf *out);
 
 /*
  * Opens the table fcgiserve.json: encode(v) -> string | raises,

@@ -30,6 +30,12 @@ void		 lua_app_free(struct lua_app *);
 void		 lua_app_child_init(struct lua_app *);
 
 /*
+ * Only in a forked child: from now on Lua and jansson allocate from fresh
+ * pages (arena.c) and leave the template's heap untouched.
+ */
+void		 lua_app_child_alloc(struct lua_app *);
+
+/*
  * Builds req from the request's params and body, calls the handler inside
  * lua_pcall with a traceback handler, and appends a complete CGI response
  * to out (JSON body, or a fcgiserve.response raw body).  Never raises:

@@ -112,26 +112,30 @@ response_finish(struct buf *b, const char *content_type, const void *body,
 	return buf_add(b, body, body_len);
 }
 
+static int
+dump_to_buf(const char *data, size_t len, void *arg)
+{
+	return buf_add(arg, data, len);
+}
+
 int
 response_error(struct buf *b, int status, const char *message,
     const char *request_id, const char *extra_headers)
 {
-	json_t	*j;
-	char	*text;
-	int	 rc = -1;
+	struct buf	 text = BUF_INIT;
+	json_t		*j;
+	int		 rc = -1;
 
 	j = json_pack("{s:{s:i,s:s,s:s}}", "error", "status", status,
 	    "message", message, "request_id", request_id ? request_id : "");
 	if (j == NULL)
 		return -1;
-	text = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	if (text == NULL)
-		return -1;
-	if (response_status(b, status) == 0 &&
+	if (json_dump_callback(j, dump_to_buf, &text, JSON_COMPACT) == 0 &&
+	    response_status(b, status) == 0 &&
 	    (extra_headers == NULL || buf_adds(b, extra_headers) == 0) &&
-	    response_finish(b, "application/json", text, strlen(text)) == 0)
+	    response_finish(b, "application/json", text.data, text.len) == 0)
 		rc = 0;
-	free(text);
+	json_decref(j);
+	buf_free(&text);
 	return rc;
 }
