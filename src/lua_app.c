@@ -15,7 +15,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <malloc.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -336,24 +335,6 @@ load_protected(lua_State *L)
 	return 0;
 }
 
-/*
- * After the template's garbage is freed, glibc holds the freed chunks in
- * its unsorted bin.  The first malloc of every child would sort them all
- * into bins, writing a header in each -- for a big template thousands of
- * pages copied-on-write per request.  Sort them once, here: a request too
- * large for any free chunk walks the whole unsorted list.  malloc_trim
- * first returns whole free pages to the kernel (less to copy at fork).
- */
-static void
-malloc_settle(void)
-{
-	int	i;
-
-	malloc_trim(0);
-	for (i = 0; i < 8; i++)
-		free(malloc(64 * 1024));
-}
-
 struct lua_app *
 lua_app_load(const char *path, char *err, size_t errlen)
 {
@@ -398,7 +379,7 @@ lua_app_load(const char *path, char *err, size_t errlen)
 	/* jansson seeds its hash once, here, not by opening /dev/urandom in
 	   every child. */
 	json_object_seed(0);
-	malloc_settle();
+	arena_template_settle();
 	return app;
 fail:
 	lua_app_free(app);
