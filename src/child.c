@@ -20,6 +20,7 @@
 #include "log.h"
 
 #define CHILD_OUT_FD	3
+#define CHILD_REQ_FD	4
 
 static void
 close_from(int lowfd)
@@ -52,16 +53,35 @@ write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-void
-child_run(struct lua_app *app, const struct request *req, const char *rid,
-    int outfd, pid_t parent)
+pid_t
+child_fork(void)
+{
+	sigset_t	all, old;
+	pid_t		pid;
+
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	if ((pid = fork()) == 0)
+		return 0;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid > 0)
+		(void)setpgid(pid, pid);	/* the child does too: no race */
+	return pid;
+}
+
+/*
+ * Everything a child does before it can take a request: die with the
+ * worker, reset signals, lead its own process group, keep only fds 0-2,
+ * outfd (as 3) and reqfd (as 4, if any), allocate from fresh pages and
+ * reseed.  For a spare all of this happens before the request exists.
+ */
+static void
+child_prepare(struct lua_app *app, int outfd, int reqfd, pid_t parent)
 {
 	static const int	 sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGQUIT,
 				    SIGHUP, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM };
 	struct sigaction	 sa;
 	sigset_t		 none;
-	struct buf		 out = BUF_INIT;
-	uint32_t		 len;
 	size_t			 i;
 	int			 fd;
 
@@ -85,10 +105,16 @@ child_run(struct lua_app *app, const struct request *req, const char *rid,
 	 */
 	(void)setpgid(0, 0);
 	log_child_init();
-	/* Close-on-exec, so os.execute()'d programs cannot hold it open. */
+	/* Out of the way first, so moving one cannot clobber the other. */
+	if (reqfd != -1 && (reqfd = fcntl(reqfd, F_DUPFD_CLOEXEC,
+	    CHILD_REQ_FD + 1)) == -1)
+		_exit(1);
+	/* Close-on-exec, so os.execute()'d programs cannot hold them. */
 	if (outfd != CHILD_OUT_FD && dup3(outfd, CHILD_OUT_FD, O_CLOEXEC) == -1)
 		_exit(1);
-	close_from(CHILD_OUT_FD + 1);
+	if (reqfd != -1 && dup3(reqfd, CHILD_REQ_FD, O_CLOEXEC) == -1)
+		_exit(1);
+	close_from(reqfd != -1 ? CHILD_REQ_FD + 1 : CHILD_OUT_FD + 1);
 	/* print() in a handler goes to the error log, not the master's stdout;
 	   io.read() sees end of file, not the master's stdin. */
 	(void)dup2(STDERR_FILENO, STDOUT_FILENO);
@@ -97,9 +123,20 @@ child_run(struct lua_app *app, const struct request *req, const char *rid,
 		(void)dup2(fd, STDIN_FILENO);
 		(void)close(fd);
 	}
-
 	lua_app_child_alloc(app);
 	lua_app_child_init(app);
+}
+
+static void	child_answer(struct lua_app *, const struct request *,
+		    const char *) __attribute__((noreturn));
+
+/* Runs the handler and writes the length-prefixed answer to fd 3. */
+static void
+child_answer(struct lua_app *app, const struct request *req, const char *rid)
+{
+	struct buf	out = BUF_INIT;
+	uint32_t	len;
+
 	if (buf_add(&out, "\0\0\0\0", 4) == -1)
 		_exit(1);
 	(void)lua_app_handle(app, req, rid, &out);
@@ -110,4 +147,57 @@ child_run(struct lua_app *app, const struct request *req, const char *rid,
 	if (write_all(CHILD_OUT_FD, out.data, out.len) == -1)
 		_exit(1);
 	_exit(0);
+}
+
+void
+child_run(struct lua_app *app, const struct request *req, const char *rid,
+    int outfd, pid_t parent)
+{
+	child_prepare(app, outfd, -1, parent);
+	child_answer(app, req, rid);
+}
+
+/* Reads exactly len bytes; 0 at a clean end of file before any. */
+static ssize_t
+read_full(int fd, char *p, size_t len)
+{
+	size_t	got = 0;
+	ssize_t	n;
+
+	while (got < len) {
+		if ((n = read(fd, p + got, len - got)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			return got == 0 ? 0 : -1;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+void
+child_spare(struct lua_app *app, int reqfd, int outfd, pid_t parent)
+{
+	struct request	 req;
+	struct buf	 msg = BUF_INIT;
+	const char	*rid;
+	size_t		 len;
+	ssize_t		 n;
+
+	child_prepare(app, outfd, reqfd, parent);
+	/* Idle until the worker hands over a request, or retires us. */
+	if (buf_reserve(&msg, 4) == -1 ||
+	    (n = read_full(CHILD_REQ_FD, msg.data, 4)) == 0)
+		_exit(0);
+	if (n == -1 || (len = request_packed_len(msg.data)) < 4 ||
+	    buf_reserve(&msg, len) == -1 ||
+	    read_full(CHILD_REQ_FD, msg.data + 4, len - 4) != (ssize_t)(len - 4) ||
+	    request_unpack(msg.data, len, &req, &rid) == -1) {
+		log_msg(LOG_LVL_ERROR, NULL, "spare child: bad request message");
+		_exit(1);
+	}
+	(void)close(CHILD_REQ_FD);
+	child_answer(app, &req, rid);
 }

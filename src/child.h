@@ -10,6 +10,14 @@
 #include "request.h"
 
 /*
+ * fork(2) with every signal blocked across it, so no worker handler can
+ * run in the child before child_run/child_spare reset them; the parent
+ * gets its mask back and puts the child in its own process group.
+ * Returns as fork does.
+ */
+pid_t	child_fork(void);
+
+/*
  * Runs in the freshly forked child (signals blocked by the parent around
  * fork): dies with its parent, resets signals, closes every fd but 0-2
  * and outfd, reseeds, runs the handler and writes the response to outfd
@@ -18,6 +26,15 @@
  */
 void	child_run(struct lua_app *, const struct request *,
 	    const char *request_id, int outfd, pid_t parent)
+	    __attribute__((noreturn));
+
+/*
+ * A spare: a child forked before its request exists, prepared and idle.
+ * It reads one packed request (request_pack) from reqfd, answers it on
+ * outfd like child_run, and exits; at end of file on reqfd it just exits.
+ * Never returns.
+ */
+void	child_spare(struct lua_app *, int reqfd, int outfd, pid_t parent)
 	    __attribute__((noreturn));
 
 #endif

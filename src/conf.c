@@ -75,6 +75,8 @@ static const struct conf_key conf_keys[] = {
 	    "an integer from 0 to 65535" },
 	{ "max_connections", SECT_POOL, T_INT, POFF(max_connections), 1, 65535,
 	    "an integer from 1 to 65535" },
+	{ "spare_children", SECT_POOL, T_INT, POFF(spare_children), 0, 64,
+	    "an integer from 0 to 64" },
 	{ "request_timeout", SECT_POOL, T_DURATION, POFF(request_timeout_ms),
 	    1, 24 * HOUR_MS, "a duration from 1ms to 24h (e.g. 30s, 500ms)" },
 	{ "max_body_size", SECT_POOL, T_SIZE, POFF(max_body_size),
@@ -567,6 +569,7 @@ conf_new_pool(struct parser *p, const char *name)
 	pool->max_children = 64;
 	pool->queue = 256;
 	pool->max_connections = 1024;
+	pool->spare_children = 2;
 	pool->request_timeout_ms = 30 * 1000;
 	pool->max_body_size = 1024 * 1024;
 	if (p->tail == NULL)
@@ -616,7 +619,7 @@ static int
 conf_line(struct parser *p, char *s)
 {
 	const struct conf_key	*k = NULL;
-	char			*eq, *key, *val;
+	char			*eq, *key, *val = NULL;
 	char			 sect[POOL_NAME_MAX + 8];
 	size_t			 i;
 

@@ -25,6 +25,8 @@ struct pool_conf {
 	int			 max_children;	/* per worker; default 64 */
 	int			 queue;		/* per worker; default 256 */
 	int			 max_connections;/* per worker; default 1024 */
+	int			 spare_children;/* per worker, forked ahead;
+						   default 2 */
 	uint64_t		 request_timeout_ms;	/* default 30s */
 	size_t			 max_body_size;	/* default 1m */
 	char			*user;		/* NULL: do not change */

@@ -43,6 +43,22 @@ size_t		 request_urldecode(char *dst, const char *src, size_t len,
 		    int plus_is_space);
 
 /*
+ * One message carrying a request (and its id for the logs) to a child
+ * forked before the request arrived (a spare).  request_pack appends it
+ * to out.  request_unpack checks msg[0..len) and turns it, in place, into
+ * *req whose params, body and *rid point into msg: no allocation, so a
+ * child can use it without touching the heap it shares with the worker.
+ * Returns 0, or -1 if the message is malformed.
+ */
+struct buf;
+int		 request_pack(const struct request *, const char *rid,
+		    struct buf *out);
+int		 request_unpack(char *msg, size_t len, struct request *req,
+		    const char **rid);
+/* The length a packed message announces in its first 4 bytes. */
+size_t		 request_packed_len(const char *msg);
+
+/*
  * What a codec reports after being fed bytes.  The worker drives both codecs
  * through this one shape, so the request lifecycle is written once.
  */

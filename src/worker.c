@@ -43,6 +43,7 @@
 #include "priv.h"
 #include "request.h"
 #include "response.h"
+#include "spare.h"
 #include "worker.h"
 
 #define MAX_PARAMS_SIZE		(256 * 1024)
@@ -85,6 +86,7 @@ struct job {
 	unsigned		 aborted:1;	/* killed on the peer's request */
 	unsigned		 overflow:1;	/* answer exceeded the bound */
 	unsigned		 reaped:1;	/* pid is gone: never kill it */
+	unsigned		 answered:1;	/* sent; only the reap is left */
 };
 
 static struct {
@@ -265,12 +267,40 @@ job_drain(struct job *j)
 	}
 }
 
+/* The child's answer is complete only if its length prefix says so. */
+static int
+job_output_complete(const struct job *j)
+{
+	uint32_t	len;
+
+	if (j->out.len < sizeof(len))
+		return 0;
+	memcpy(&len, j->out.data, sizeof(len));
+	return j->out.len - sizeof(len) == len;
+}
+
+/*
+ * Sends a complete answer as soon as it is read, not when the child has
+ * exited: the child's teardown then overlaps the trip back to nginx.  The
+ * job stays (counted in max_children) until the child is reaped.
+ */
 static void
 job_out_cb(evutil_socket_t fd, short events, void *arg)
 {
+	struct job	*j = arg;
+	struct conn	*c = j->conn;
+
 	(void)fd;
 	(void)events;
-	job_drain(arg);
+	job_drain(j);
+	if (c == NULL || j->answered || j->aborted || j->timed_out ||
+	    j->overflow || !job_output_complete(j))
+		return;
+	conn_respond(c, j->req, j->out.data + 4, j->out.len - 4);
+	TAILQ_REMOVE(&c->jobs, j, conn_entry);
+	j->conn = NULL;
+	j->answered = 1;
+	buf_free(&j->out);
 }
 
 static void
@@ -280,6 +310,10 @@ job_timeout_cb(evutil_socket_t fd, short events, void *arg)
 
 	(void)fd;
 	(void)events;
+	if (j->answered) {		/* answered, but will not exit */
+		job_kill(j);
+		return;
+	}
 	log_msg(LOG_LVL_WARN, j->rid, "request timed out after %llu ms; "
 	    "killing child %ld", (unsigned long long)w.pool->request_timeout_ms,
 	    (long)j->pid);
@@ -287,35 +321,39 @@ job_timeout_cb(evutil_socket_t fd, short events, void *arg)
 	job_kill(j);
 }
 
-static void
-job_start(struct job *j)
+/* Forks a child that inherits the request (no spare, or too big for one). */
+static int
+job_fork(struct job *j)
 {
-	struct timeval	 tv;
-	sigset_t	 all, old;
-	int		 pfd[2];
-	pid_t		 pid;
+	int	pfd[2];
+	pid_t	pid;
 
 	if (pipe2(pfd, O_CLOEXEC) == -1) {
 		log_msg(LOG_LVL_ERROR, j->rid, "pipe: %s", strerror(errno));
-		goto fail;
+		return -1;
 	}
-	/* No signal may run the worker's handlers inside the child. */
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &old);
-	if ((pid = fork()) == 0)
+	if ((pid = child_fork()) == 0)
 		child_run(w.app, j->req, j->rid, pfd[1], w.pid);
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(pfd[1]);
-	if (pid > 0)
-		(void)setpgid(pid, pid);	/* the child does too: no race */
 	if (pid == -1) {
 		log_msg(LOG_LVL_ERROR, j->rid, "fork: %s", strerror(errno));
 		close(pfd[0]);
-		goto fail;
+		return -1;
 	}
 	j->pid = pid;
 	j->out_fd = pfd[0];
 	(void)fcntl(j->out_fd, F_SETFL, O_NONBLOCK);
+	return 0;
+}
+
+static void
+job_start(struct job *j)
+{
+	struct timeval	 tv;
+
+	if (spare_take(j->req, j->rid, &j->pid, &j->out_fd) == -1 &&
+	    job_fork(j) == -1)
+		goto fail;
 	TAILQ_INSERT_TAIL(&w.running, j, entry);
 	w.nrunning++;
 	j->ev_out = event_new(w.base, j->out_fd, EV_READ | EV_PERSIST,
@@ -348,18 +386,6 @@ start_queued(void)
 	}
 }
 
-/* The child's answer is complete only if its length prefix says so. */
-static int
-job_output_complete(const struct job *j)
-{
-	uint32_t	len;
-
-	if (j->out.len < sizeof(len))
-		return 0;
-	memcpy(&len, j->out.data, sizeof(len));
-	return j->out.len - sizeof(len) == len;
-}
-
 static void
 job_reaped(struct job *j, int status)
 {
@@ -371,7 +397,14 @@ job_reaped(struct job *j, int status)
 	TAILQ_REMOVE(&w.running, j, entry);
 	w.nrunning--;
 
-	if (c == NULL) {
+	if (j->answered) {
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			log_msg(LOG_LVL_WARN, j->rid, "child %ld answered, then "
+			    "%s %d", (long)j->pid, WIFSIGNALED(status) ?
+			    "was killed by signal" : "exited with status",
+			    WIFSIGNALED(status) ? WTERMSIG(status) :
+			    WEXITSTATUS(status));
+	} else if (c == NULL) {
 		log_msg(LOG_LVL_DEBUG, j->rid, "child %ld reaped after the "
 		    "peer went away", (long)j->pid);
 	} else if (j->aborted) {
@@ -432,6 +465,8 @@ sigchld_cb(evutil_socket_t sig, short events, void *arg)
 			break;
 		if (j != NULL)
 			job_reaped(j, status);
+		else
+			(void)spare_reaped(pid, status);
 	}
 }
 
@@ -793,6 +828,7 @@ signal_cb(evutil_socket_t sig, short events, void *arg)
 	case SIGUSR1:
 		if (log_reopen() == -1)
 			log_warn("reopening the error log");
+		spare_renew();
 		return;
 	default:
 		if (w.stopping)
@@ -800,6 +836,7 @@ signal_cb(evutil_socket_t sig, short events, void *arg)
 		log_debug("received signal %d; finishing %d running and %d "
 		    "queued requests", (int)sig, w.nrunning, w.nqueued);
 		w.stopping = 1;
+		spare_stop();
 		accept_pause();
 		close(w.listen_fd);
 		w.listen_fd = -1;
@@ -851,7 +888,9 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 		log_msg(LOG_LVL_ERROR, NULL, "%s", err);
 		exit(3);
 	}
-	if ((w.base = event_base_new()) == NULL)
+	/* Priority 2, below everything else, is for forking spares. */
+	if ((w.base = event_base_new()) == NULL ||
+	    event_base_priority_init(w.base, 3) == -1)
 		fatalx("event_base_new");
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		w.ev_sig[i] = evsignal_new(w.base, sigs[i],
@@ -865,6 +904,7 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 	if (w.ev_accept == NULL || w.ev_accept_retry == NULL)
 		fatalx("event_new");
 	accept_resume();
+	spare_init(w.base, w.app, pool->spare_children);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 

@@ -74,6 +74,7 @@ assert_pool_defaults(const struct pool_conf *p)
 	ck_assert_int_eq(p->max_children, 64);
 	ck_assert_int_eq(p->queue, 256);
 	ck_assert_int_eq(p->max_connections, 1024);
+	ck_assert_int_eq(p->spare_children, 2);
 	ck_assert_uint_eq(p->request_timeout_ms, 30000);
 	ck_assert_uint_eq(p->max_body_size, 1048576);
 	ck_assert_ptr_eq(p->user, NULL);
@@ -118,6 +119,7 @@ START_TEST(test_every_key)
 	    "max_children = 4096\n"
 	    "queue = 0\n"
 	    "max_connections = 65535\n"
+	    "spare_children = 64\n"
 	    "request_timeout = 1500ms\n"
 	    "max_body_size = 64k\n"
 	    "user = www-data\n"
@@ -139,6 +141,7 @@ START_TEST(test_every_key)
 	ck_assert_int_eq(p->max_children, 4096);
 	ck_assert_int_eq(p->queue, 0);
 	ck_assert_int_eq(p->max_connections, 65535);
+	ck_assert_int_eq(p->spare_children, 64);
 	ck_assert_uint_eq(p->request_timeout_ms, 1500);
 	ck_assert_uint_eq(p->max_body_size, 65536);
 	ck_assert_str_eq(p->user, "www-data");
@@ -372,6 +375,8 @@ static const struct error_case error_cases[] = {
 	WANT_INT("queue", "65536", "0 to 65535"),
 	WANT_INT("max_connections", "0", "1 to 65535"),
 	WANT_INT("max_connections", "65536", "1 to 65535"),
+	WANT_INT("spare_children", "-1", "0 to 64"),
+	WANT_INT("spare_children", "65", "0 to 64"),
 	WANT_INT("listen_backlog", "0", "1 to 65535"),
 	WANT_INT("listen_backlog", "65536", "1 to 65535"),
 	{ POOL "workers = \"\"\n", 4,
@@ -861,7 +866,8 @@ START_TEST(test_shipped_conf)
 	static const char *const keys[] = {
 		"log_level", "error_log", "shutdown_timeout", "listen",
 		"listen_mode", "listen_backlog", "protocol", "app", "workers",
-		"max_children", "queue", "max_connections", "request_timeout",
+		"max_children", "queue", "max_connections", "spare_children",
+		"request_timeout",
 		"max_body_size", "user", "group",
 	};
 	char		*text, *s1, *s2, needle[64];

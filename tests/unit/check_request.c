@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "request.h"
 
 START_TEST(test_new_free)
@@ -162,6 +163,103 @@ START_TEST(test_urldecode)
 }
 END_TEST
 
+static struct request *
+sample_request(void)
+{
+	struct request	*req = request_new(7);
+
+	ck_assert_ptr_nonnull(req);
+	req->keep_conn = 1;
+	ck_assert_int_eq(request_add_param(req, "REQUEST_METHOD", 14, "POST",
+	    4), 0);
+	ck_assert_int_eq(request_add_param(req, "EMPTY", 5, "", 0), 0);
+	ck_assert_int_eq(request_add_param(req, "BIN", 3, "a\0b", 3), 0);
+	ck_assert_int_eq(request_append_body(req, "{\"x\":1}", 7), 0);
+	return req;
+}
+
+START_TEST(test_pack_roundtrip)
+{
+	struct request	*req = sample_request(), out;
+	struct buf	 b = BUF_INIT;
+	const char	*rid;
+	char		*msg;
+
+	ck_assert_int_eq(buf_add(&b, "xx", 2), 0);	/* appends */
+	ck_assert_int_eq(request_pack(req, "rid-1", &b), 0);
+	ck_assert_uint_eq(request_packed_len(b.data + 2), b.len - 2);
+	/* unpack wants pointer alignment, as the child's buffers have */
+	msg = aligned_alloc(16, (b.len - 2 + 15) & ~(size_t)15);
+	memcpy(msg, b.data + 2, b.len - 2);
+	ck_assert_int_eq(request_unpack(msg, b.len - 2, &out, &rid), 0);
+	ck_assert_str_eq(rid, "rid-1");
+	ck_assert_uint_eq(out.id, 7);
+	ck_assert_uint_eq(out.keep_conn, 1);
+	ck_assert_uint_eq(out.nparams, 3);
+	ck_assert_str_eq(request_param(&out, "REQUEST_METHOD"), "POST");
+	ck_assert_str_eq(request_param(&out, "EMPTY"), "");
+	ck_assert_uint_eq(out.params[2].value_len, 3);
+	ck_assert_int_eq(memcmp(out.params[2].value, "a\0b", 3), 0);
+	ck_assert_uint_eq(out.body_len, 7);
+	ck_assert_str_eq(out.body, "{\"x\":1}");
+	free(msg);
+	buf_free(&b);
+	request_free(req);
+}
+END_TEST
+
+START_TEST(test_pack_empty)
+{
+	struct request	*req = request_new(1), out;
+	struct buf	 b = BUF_INIT;
+	const char	*rid;
+
+	ck_assert_int_eq(request_pack(req, "", &b), 0);
+	ck_assert_int_eq(request_unpack(b.data, b.len, &out, &rid), 0);
+	ck_assert_uint_eq(out.nparams, 0);
+	ck_assert_ptr_null(out.body);
+	ck_assert_str_eq(rid, "");
+	buf_free(&b);
+	request_free(req);
+}
+END_TEST
+
+/* Every corruption of a valid message is refused, never read past. */
+START_TEST(test_unpack_malformed)
+{
+	struct request	*req = sample_request(), out;
+	struct buf	 b = BUF_INIT;
+	const char	*rid;
+	char		*copy;
+	size_t		 i, len;
+
+	ck_assert_int_eq(request_pack(req, "r", &b), 0);
+	len = b.len;
+	copy = aligned_alloc(16, (len + 15) & ~(size_t)15);
+	/* Truncated anywhere: the announced length no longer matches. */
+	for (i = 0; i < len; i++) {
+		memcpy(copy, b.data, len);
+		ck_assert_int_eq(request_unpack(copy, i, &out, &rid), -1);
+	}
+	/* Each byte flipped: either refused or still within bounds. */
+	for (i = 0; i < len; i++) {
+		memcpy(copy, b.data, len);
+		copy[i] ^= 0xff;
+		if (request_unpack(copy, len, &out, &rid) == 0) {
+			ck_assert_ptr_nonnull(rid);
+			ck_assert_uint_le(out.nparams, 3);
+		}
+	}
+	/* A string that loses its NUL is refused. */
+	memcpy(copy, b.data, len);
+	copy[len - 1] = 'x';
+	ck_assert_int_eq(request_unpack(copy, len, &out, &rid), -1);
+	free(copy);
+	buf_free(&b);
+	request_free(req);
+}
+END_TEST
+
 static Suite *
 request_suite(void)
 {
@@ -176,6 +274,11 @@ request_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("body");
 	tcase_add_test(tc, test_body);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("pack");
+	tcase_add_test(tc, test_pack_roundtrip);
+	tcase_add_test(tc, test_pack_empty);
+	tcase_add_test(tc, test_unpack_malformed);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("urldecode");
 	tcase_add_test(tc, test_urldecode);

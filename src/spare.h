@@ -1,0 +1,38 @@
+/*
+ * Spare children: copies of the template forked ahead of time, prepared
+ * and idle, each waiting for exactly one request.  They keep fork(2) off
+ * a request's critical path; a replacement is forked when the worker has
+ * nothing more urgent to do.
+ */
+#ifndef FCGISERVE_SPARE_H
+#define FCGISERVE_SPARE_H
+
+#include <sys/types.h>
+
+#include <event2/event.h>
+
+#include "lua_app.h"
+#include "request.h"
+
+/* Keeps up to target spares, forked from app, refilled from base. */
+void	spare_init(struct event_base *, struct lua_app *, int target);
+/*
+ * Hands req to an idle spare: 0 with the spare's pid and the fd its answer
+ * arrives on (the caller owns both now), or -1 when none is idle or the
+ * request does not fit the spare's pipe in one write.
+ */
+int	spare_take(const struct request *, const char *rid, pid_t *pid,
+	    int *out_fd);
+/* Whether pid was an idle spare (it is forgotten); logs how it died. */
+int	spare_reaped(pid_t pid, int status);
+/* Stops refilling and kills the idle spares. */
+void	spare_stop(void);
+/*
+ * Replaces the idle spares with fresh ones: after SIGUSR1 they still hold
+ * the old log file as their stderr.
+ */
+void	spare_renew(void);
+/* Idle spares now. */
+int	spare_count(void);
+
+#endif
