@@ -1,0 +1,1 @@
+# packaging test: make check-deb
