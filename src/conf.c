@@ -81,6 +81,10 @@ static const struct conf_key conf_keys[] = {
 	    1, 24 * HOUR_MS, "a duration from 1ms to 24h (e.g. 30s, 500ms)" },
 	{ "max_body_size", SECT_POOL, T_SIZE, POFF(max_body_size),
 	    0, 1ULL << 30, "a size from 0 to 1g (e.g. 64k, 1m)" },
+	{ "max_response_size", SECT_POOL, T_SIZE, POFF(max_response_size),
+	    1024, 1ULL << 30, "a size from 1k to 1g (e.g. 64m)" },
+	{ "read_timeout", SECT_POOL, T_DURATION, POFF(read_timeout_ms),
+	    1, 24 * HOUR_MS, "a duration from 1ms to 24h (e.g. 60s)" },
 	{ "user", SECT_POOL, T_NAME, POFF(user), 0, 0,
 	    "a user name made of A-Z a-z 0-9 _ . -" },
 	{ "group", SECT_POOL, T_NAME, POFF(group), 0, 0,
@@ -570,6 +574,8 @@ conf_new_pool(struct parser *p, const char *name)
 	pool->queue = 256;
 	pool->max_connections = 1024;
 	pool->spare_children = 2;
+	pool->max_response_size = 64 << 20;
+	pool->read_timeout_ms = 60000;
 	pool->request_timeout_ms = 30 * 1000;
 	pool->max_body_size = 1024 * 1024;
 	if (p->tail == NULL)

@@ -28,7 +28,9 @@ struct pool_conf {
 	int			 spare_children;/* per worker, forked ahead;
 						   default 2 */
 	uint64_t		 request_timeout_ms;	/* default 30s */
+	uint64_t		 read_timeout_ms;	/* idle connection; 60s */
 	size_t			 max_body_size;	/* default 1m */
+	size_t			 max_response_size;	/* default 64m */
 	char			*user;		/* NULL: do not change */
 	char			*group;
 	struct pool_conf	*next;

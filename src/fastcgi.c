@@ -84,7 +84,7 @@ struct fastcgi_slot {
 };
 
 struct fastcgi_parser {
-	struct fastcgi_limits	 limits;
+	struct codec_limits	 limits;
 	enum fastcgi_state	 state;
 	uint8_t			 hdr[FCGI_HEADER_LEN];
 	size_t			 hdr_len;	/* header bytes collected */
@@ -105,7 +105,7 @@ struct fastcgi_parser {
 };
 
 struct fastcgi_parser *
-fastcgi_parser_new(const struct fastcgi_limits *limits)
+fastcgi_parser_new(const struct codec_limits *limits)
 {
 	struct fastcgi_parser	*p;
 
@@ -775,3 +775,33 @@ fastcgi_write_response(uint16_t id, const void *data, size_t len,
 	o += sizeof(FCGI_EndRequestRecord);
 	return emit(arg, out, o);
 }
+
+static void *
+codec_new(const struct codec_limits *limits)
+{
+	return fastcgi_parser_new(limits);
+}
+
+static void
+codec_free(void *p)
+{
+	fastcgi_parser_free(p);
+}
+
+static enum request_event_type
+codec_parse(void *p, const uint8_t *buf, size_t len, size_t *consumed,
+    struct request_event *ev)
+{
+	return fastcgi_parse(p, buf, len, consumed, ev);
+}
+
+static void
+codec_done(void *p, uint16_t id)
+{
+	fastcgi_request_done(p, id);
+}
+
+const struct codec fastcgi_codec = {
+	"FastCGI", codec_new, codec_free, codec_parse, codec_done,
+	fastcgi_write_response
+};

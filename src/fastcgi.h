@@ -11,16 +11,10 @@
 
 #include "request.h"
 
-struct fastcgi_limits {
-	size_t		max_body_size;	/* STDIN bytes per request; beyond -> TOO_LARGE */
-	size_t		max_params_size;/* PARAMS stream bytes per request; beyond -> ERROR */
-	unsigned	max_conns;	/* reported as FCGI_MAX_CONNS */
-	unsigned	max_reqs;	/* reported as FCGI_MAX_REQS */
-};
 
 struct fastcgi_parser;
 
-struct fastcgi_parser	*fastcgi_parser_new(const struct fastcgi_limits *);
+struct fastcgi_parser	*fastcgi_parser_new(const struct codec_limits *);
 void			 fastcgi_parser_free(struct fastcgi_parser *);
 
 /*
@@ -47,5 +41,8 @@ void			 fastcgi_request_done(struct fastcgi_parser *, uint16_t id);
  */
 int			 fastcgi_write_response(uint16_t id, const void *data,
 			    size_t len, request_emit_fn *emit, void *arg);
+
+/* The functions above as the worker's codec interface. */
+extern const struct codec	 fastcgi_codec;
 
 #endif

@@ -83,7 +83,31 @@ struct request_event {
 	const char		*errstr;	/* static or parser-owned */
 };
 
+/* Bounds a codec enforces on what a peer sends. */
+struct codec_limits {
+	size_t		max_body_size;	/* body bytes per request; beyond -> TOO_LARGE */
+	size_t		max_params_size;/* encoded params (FastCGI PARAMS stream, SCGI
+					   netstring) per request; beyond -> ERROR */
+	unsigned	max_conns;	/* FastCGI: reported as FCGI_MAX_CONNS */
+	unsigned	max_reqs;	/* FastCGI: FCGI_MAX_REQS */
+};
+
 /* Appends bytes to a response stream (the worker's output buffer). */
 typedef int	request_emit_fn(void *arg, const void *data, size_t len);
+
+/*
+ * A wire protocol as the worker sees it: both codecs export one of these
+ * (fastcgi_codec, scgi_codec), so there is one request pipeline.
+ */
+struct codec {
+	const char		*name;
+	void			*(*parser_new)(const struct codec_limits *);
+	void			 (*parser_free)(void *);
+	enum request_event_type	 (*parse)(void *, const uint8_t *, size_t,
+				    size_t *, struct request_event *);
+	void			 (*request_done)(void *, uint16_t id);
+	int			 (*write_response)(uint16_t id, const void *,
+				    size_t, request_emit_fn *, void *);
+};
 
 #endif

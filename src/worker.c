@@ -43,12 +43,14 @@
 #include "priv.h"
 #include "request.h"
 #include "response.h"
+#include "scgi.h"
 #include "spare.h"
 #include "worker.h"
 
 #define MAX_PARAMS_SIZE		(256 * 1024)
-#define MAX_RESPONSE_SIZE	(64 * 1024 * 1024)
 #define ACCEPT_BATCH		64
+#define OUT_HIGH_WATER		(4 * 1024 * 1024)	/* stop reading a peer
+							   that does not read */
 #define ACCEPT_RETRY_MS		100
 #define RID_MAX			64
 #define PIPE_READ_CHUNK		65536
@@ -61,7 +63,7 @@ TAILQ_HEAD(jobq, job);
 struct conn {
 	TAILQ_ENTRY(conn)	 entry;
 	struct bufferevent	*bev;
-	struct fastcgi_parser	*parser;
+	void			*parser;	/* w.codec's */
 	struct jobq		 jobs;		/* accepted, not yet answered */
 	char			 peer[INET6_ADDRSTRLEN + 16];
 	unsigned		 closing:1;	/* free once jobs are done and
@@ -107,7 +109,8 @@ static struct {
 	int			 nrunning;
 	int			 accepting;	/* ev_accept is armed */
 	int			 stopping;
-	struct fastcgi_limits	 limits;
+	const struct codec	*codec;		/* the pool's protocol */
+	struct codec_limits	 limits;
 	uint64_t		 rid_key;	/* random, per worker */
 	uint64_t		 rid_seq;
 } w;
@@ -165,14 +168,40 @@ emit_bev(void *arg, const void *data, size_t len)
 	return bufferevent_write(arg, data, len);
 }
 
+/*
+ * What a connection may do next.  Idle (no request of it running), it
+ * must send something within read_timeout; while its requests run it
+ * may be silent.  A peer that lets our output pile up is not read from
+ * until it catches up, so one client cannot grow a worker's memory.
+ */
+static void
+conn_arm(struct conn *c)
+{
+	struct timeval	tv;
+
+	if (c->closing)
+		return;
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) >
+	    OUT_HIGH_WATER)
+		bufferevent_disable(c->bev, EV_READ);
+	else
+		bufferevent_enable(c->bev, EV_READ);
+	if (TAILQ_EMPTY(&c->jobs)) {
+		tv.tv_sec = w.pool->read_timeout_ms / 1000;
+		tv.tv_usec = (w.pool->read_timeout_ms % 1000) * 1000;
+		bufferevent_set_timeouts(c->bev, &tv, NULL);
+	} else
+		bufferevent_set_timeouts(c->bev, NULL, NULL);
+}
+
 /* Frames a complete answer; the request id is free again afterwards. */
 static void
 conn_respond(struct conn *c, const struct request *req, const void *data,
     size_t len)
 {
-	if (fastcgi_write_response(req->id, data, len, emit_bev, c->bev) != 0)
+	if (w.codec->write_response(req->id, data, len, emit_bev, c->bev) != 0)
 		log_warnx("%s: cannot queue response", c->peer);
-	fastcgi_request_done(c->parser, req->id);
+	w.codec->request_done(c->parser, req->id);
 	if (!req->keep_conn || w.stopping)
 		c->closing = 1;
 }
@@ -255,10 +284,10 @@ job_drain(struct job *j)
 			break;
 		}
 		j->out.len += (size_t)n;
-		if (j->out.len > MAX_RESPONSE_SIZE + 4) {
-			log_msg(LOG_LVL_WARN, j->rid, "response larger than %d "
-			    "bytes; killing child %ld", MAX_RESPONSE_SIZE,
-			    (long)j->pid);
+		if (j->out.len > w.pool->max_response_size + 4) {
+			log_msg(LOG_LVL_WARN, j->rid, "response larger than "
+			    "max_response_size (%zu bytes); killing child %ld",
+			    w.pool->max_response_size, (long)j->pid);
 			j->overflow = 1;
 			job_kill(j);
 			job_close_pipe(j);
@@ -516,7 +545,7 @@ conn_abort(struct conn *c, uint16_t id)
 		/* Aborted while still arriving: the parser dropped it. */
 		log_msg(LOG_LVL_INFO, NULL, "%s: request %u aborted before it "
 		    "was complete", c->peer, id);
-		(void)fastcgi_write_response(id, NULL, 0, emit_bev, c->bev);
+		(void)w.codec->write_response(id, NULL, 0, emit_bev, c->bev);
 		return;
 	}
 	log_msg(LOG_LVL_INFO, j->rid, "aborted by %s", c->peer);
@@ -556,7 +585,7 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 
 	while (!c->closing && evbuffer_peek(in, -1, NULL, &v, 1) > 0) {
 		memset(&ev, 0, sizeof(ev));
-		fastcgi_parse(c->parser, v.iov_base, v.iov_len, &used, &ev);
+		w.codec->parse(c->parser, v.iov_base, v.iov_len, &used, &ev);
 		evbuffer_drain(in, used);
 		switch (ev.type) {
 		case REQ_EV_NEED_MORE:
@@ -574,8 +603,8 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 			bufferevent_write(bev, ev.reply, ev.reply_len);
 			break;
 		case REQ_EV_ERROR:
-			log_msg(LOG_LVL_WARN, NULL, "%s: malformed FastCGI "
-			    "input: %s; closing connection", c->peer,
+			log_msg(LOG_LVL_WARN, NULL, "%s: malformed %s "
+			    "input: %s; closing connection", c->peer, w.codec->name,
 			    ev.errstr);
 			conn_free(c);
 			return;
@@ -583,6 +612,8 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	}
 	if (c->closing)
 		evbuffer_drain(in, evbuffer_get_length(in));
+	else
+		conn_arm(c);
 }
 
 static void
@@ -621,7 +652,11 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 	struct conn	*c = arg;
 
 	(void)bev;
-	if (!c->closing || !TAILQ_EMPTY(&c->jobs))
+	if (!c->closing) {
+		conn_arm(c);
+		return;
+	}
+	if (!TAILQ_EMPTY(&c->jobs))
 		return;
 	if (c->linger)
 		conn_linger(c);
@@ -638,6 +673,10 @@ conn_event_cb(struct bufferevent *bev, short events, void *arg)
 	if (events & BEV_EVENT_ERROR)
 		log_msg(LOG_LVL_DEBUG, NULL, "%s: %s", c->peer,
 		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	if (events & BEV_EVENT_TIMEOUT)
+		log_msg(LOG_LVL_INFO, NULL, "%s: nothing received for "
+		    "read_timeout (%llu ms); closing", c->peer,
+		    (unsigned long long)w.pool->read_timeout_ms);
 	if (events & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
 		if (!TAILQ_EMPTY(&c->jobs))
 			log_msg(LOG_LVL_INFO, NULL, "%s: peer closed the "
@@ -670,7 +709,7 @@ accept_pause(void)
 static void
 conn_destroy(struct conn *c)
 {
-	fastcgi_parser_free(c->parser);
+	w.codec->parser_free(c->parser);
 	bufferevent_free(c->bev);
 	TAILQ_REMOVE(&w.conns, c, entry);
 	w.nconns--;
@@ -728,12 +767,12 @@ conn_new(int fd, const struct sockaddr_storage *ss)
 	struct conn	*c;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->parser = fastcgi_parser_new(&w.limits)) == NULL ||
+	    (c->parser = w.codec->parser_new(&w.limits)) == NULL ||
 	    (c->bev = bufferevent_socket_new(w.base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		log_warnx("cannot allocate a connection");
 		if (c != NULL)
-			fastcgi_parser_free(c->parser);
+			w.codec->parser_free(c->parser);
 		free(c);
 		close(fd);
 		return;
@@ -744,7 +783,7 @@ conn_new(int fd, const struct sockaddr_storage *ss)
 	w.nconns++;
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
 	    c);
-	bufferevent_enable(c->bev, EV_READ);
+	conn_arm(c);
 	log_debug("accepted connection from %s", c->peer);
 }
 
@@ -870,6 +909,8 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 	TAILQ_INIT(&w.conns);
 	TAILQ_INIT(&w.queue);
 	TAILQ_INIT(&w.running);
+	w.codec = pool->protocol == CONF_PROTO_SCGI ? &scgi_codec :
+	    &fastcgi_codec;
 	w.limits.max_body_size = pool->max_body_size;
 	w.limits.max_params_size = MAX_PARAMS_SIZE;
 	w.limits.max_conns = (unsigned)(pool->workers * pool->max_connections);

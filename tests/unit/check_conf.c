@@ -75,6 +75,8 @@ assert_pool_defaults(const struct pool_conf *p)
 	ck_assert_int_eq(p->queue, 256);
 	ck_assert_int_eq(p->max_connections, 1024);
 	ck_assert_int_eq(p->spare_children, 2);
+	ck_assert_uint_eq(p->max_response_size, 64 << 20);
+	ck_assert_uint_eq(p->read_timeout_ms, 60000);
 	ck_assert_uint_eq(p->request_timeout_ms, 30000);
 	ck_assert_uint_eq(p->max_body_size, 1048576);
 	ck_assert_ptr_eq(p->user, NULL);
@@ -120,6 +122,8 @@ START_TEST(test_every_key)
 	    "queue = 0\n"
 	    "max_connections = 65535\n"
 	    "spare_children = 64\n"
+	    "max_response_size = 2k\n"
+	    "read_timeout = 2m\n"
 	    "request_timeout = 1500ms\n"
 	    "max_body_size = 64k\n"
 	    "user = www-data\n"
@@ -142,6 +146,8 @@ START_TEST(test_every_key)
 	ck_assert_int_eq(p->queue, 0);
 	ck_assert_int_eq(p->max_connections, 65535);
 	ck_assert_int_eq(p->spare_children, 64);
+	ck_assert_uint_eq(p->max_response_size, 2048);
+	ck_assert_uint_eq(p->read_timeout_ms, 120000);
 	ck_assert_uint_eq(p->request_timeout_ms, 1500);
 	ck_assert_uint_eq(p->max_body_size, 65536);
 	ck_assert_str_eq(p->user, "www-data");
@@ -406,6 +412,11 @@ static const struct error_case error_cases[] = {
 	WANT_POOL("max_body_size", "1t", BODY),
 	WANT_POOL("max_body_size", "-1", BODY),
 	WANT_POOL("max_body_size", "", BODY),
+	WANT_POOL("max_response_size", "1023",
+	    "a size from 1k to 1g (e.g. 64m)"),
+	WANT_POOL("max_response_size", "2g", "a size from 1k to 1g (e.g. 64m)"),
+	WANT_POOL("read_timeout", "0", "a duration from 1ms to 24h (e.g. 60s)"),
+	WANT_POOL("read_timeout", "25h", "a duration from 1ms to 24h (e.g. 60s)"),
 	WANT_POOL("user", "a b", USER),
 	WANT_POOL("user", "bob:x", USER),
 	WANT_POOL("user", "", USER),
@@ -867,7 +878,7 @@ START_TEST(test_shipped_conf)
 		"log_level", "error_log", "shutdown_timeout", "listen",
 		"listen_mode", "listen_backlog", "protocol", "app", "workers",
 		"max_children", "queue", "max_connections", "spare_children",
-		"request_timeout",
+		"read_timeout", "max_response_size", "request_timeout",
 		"max_body_size", "user", "group",
 	};
 	char		*text, *s1, *s2, needle[64];

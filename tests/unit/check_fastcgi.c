@@ -18,7 +18,7 @@
 #include "request.h"
 
 /* max_body_size, max_params_size, max_conns, max_reqs */
-static const struct fastcgi_limits	 limits = { 1 << 20, 65536, 16, 8 };
+static const struct codec_limits	 limits = { 1 << 20, 65536, 16, 8 };
 
 /* ---- building input ---- */
 
@@ -217,7 +217,7 @@ struct run {
 };
 
 static void
-run_init(struct run *r, const struct fastcgi_limits *l, int auto_done)
+run_init(struct run *r, const struct codec_limits *l, int auto_done)
 {
 	memset(r, 0, sizeof(*r));
 	r->p = fastcgi_parser_new(l);
@@ -277,7 +277,7 @@ feed_chunks(struct run *r, const struct buf *in, size_t chunk)
 
 /* The log of a whole stream fed in chunks of the given size. */
 static char *
-parse_log(const struct fastcgi_limits *l, const struct buf *in, size_t chunk)
+parse_log(const struct codec_limits *l, const struct buf *in, size_t chunk)
 {
 	struct run	 r;
 	char		*s;
@@ -294,7 +294,7 @@ parse_log(const struct fastcgi_limits *l, const struct buf *in, size_t chunk)
  * at a time; every way must give expect.
  */
 static void
-check_splits(const struct fastcgi_limits *l, const struct buf *in,
+check_splits(const struct codec_limits *l, const struct buf *in,
     const char *expect)
 {
 	struct run	 r;
@@ -384,7 +384,7 @@ END_TEST
 
 START_TEST(test_long_lengths)
 {
-	struct fastcgi_limits	 l = limits;
+	struct codec_limits	 l = limits;
 	struct buf		 in = BUF_INIT, p = BUF_INIT;
 	struct run		 r;
 	struct request_event	 ev;
@@ -601,7 +601,7 @@ END_TEST
 
 START_TEST(test_overloaded)
 {
-	struct fastcgi_limits	 l = limits;
+	struct codec_limits	 l = limits;
 	struct run		 r;
 	struct buf		 in = BUF_INIT;
 
@@ -702,7 +702,7 @@ END_TEST
 
 START_TEST(test_body_limit)
 {
-	struct fastcgi_limits	 l = limits;
+	struct codec_limits	 l = limits;
 	struct buf		 in = BUF_INIT;
 
 	l.max_body_size = 10;
@@ -733,7 +733,7 @@ END_TEST
 /* TOO_LARGE answered before, or after, the rest of the body arrives. */
 START_TEST(test_body_limit_done_order)
 {
-	struct fastcgi_limits	 l = limits;
+	struct codec_limits	 l = limits;
 	struct run		 r;
 	struct buf		 in = BUF_INIT;
 
@@ -752,6 +752,21 @@ START_TEST(test_body_limit_done_order)
 	feed(&r, in.data, in.len);
 	ck_assert_str_eq(r.log.data, "TOO_LARGE 1 keep=0 {N=a} body=\n"
 	    "REQUEST 1 keep=0 {N=b} body=\n");
+	run_free(&r);
+
+	/* Until the body ends, the answered request's id is still known. */
+	run_init(&r, &l, 0);
+	buf_reset(&in);
+	req_head(&in, 1, "N", "a");
+	rec_s(&in, FCGI_STDIN, 1, "abc");
+	feed(&r, in.data, in.len);
+	fastcgi_request_done(r.p, 1);
+	buf_reset(&in);
+	rec_s(&in, FCGI_STDIN, 1, "def");
+	rec_s(&in, FCGI_PARAMS, 1, "\x01\x01xy");
+	feed(&r, in.data, in.len);
+	ck_assert_str_eq(r.log.data, "TOO_LARGE 1 keep=0 {N=a} body=\n"
+	    "ERROR FCGI_PARAMS for request id 1 after the end of its params\n");
 	run_free(&r);
 
 	/* A new BEGIN for the id frees an answered, discarding slot. */
@@ -803,7 +818,7 @@ END_TEST
 
 START_TEST(test_params_limit)
 {
-	struct fastcgi_limits	 l = limits;
+	struct codec_limits	 l = limits;
 	struct buf		 in = BUF_INIT, p = BUF_INIT;
 	char			*s;
 
@@ -880,6 +895,12 @@ static void
 truncated_value(struct buf *b)
 {
 	params_pairs(b, "\x01\x01xy\x05\x01" "abc", 7);
+}
+
+static void
+truncated_value_only(struct buf *b)
+{
+	params_pairs(b, "\x01\x05Xab", 5);
 }
 
 static void
@@ -1007,6 +1028,8 @@ static const struct {
 	{ duplicate_in_flight, "duplicate request id 7" },
 	{ truncated_value, "truncated name-value pair in FCGI_PARAMS "
 	    "(request id 1)" },
+	{ truncated_value_only, "truncated name-value pair in FCGI_PARAMS "
+	    "(request id 1)" },
 	{ truncated_len, "truncated name-value pair in FCGI_PARAMS "
 	    "(request id 1)" },
 	{ truncated_huge, "truncated name-value pair in FCGI_PARAMS "
@@ -1046,7 +1069,7 @@ static const struct {
  */
 START_TEST(test_malformed)
 {
-	struct fastcgi_limits	 l = limits;
+	struct codec_limits	 l = limits;
 	struct request_event	 ev;
 	struct buf		 in = BUF_INIT;
 	struct run		 r;
@@ -1084,7 +1107,7 @@ END_TEST
 /* Partial state of every kind is freed with the parser (valgrind). */
 START_TEST(test_free_partial)
 {
-	struct fastcgi_limits	 l = limits;
+	struct codec_limits	 l = limits;
 	struct run		 r;
 	struct buf		 in = BUF_INIT;
 
@@ -1285,7 +1308,8 @@ fastcgi_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("malformed");
-	tcase_add_loop_test(tc, test_malformed, 0, sizeof(bad) / sizeof(bad[0]));
+	tcase_add_loop_test(tc, test_malformed, 0,
+	    sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_free_partial);
 	suite_add_tcase(s, tc);
 
