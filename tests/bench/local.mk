@@ -1,0 +1,32 @@
+# The side-by-side benchmark: fcgiserve, PHP-FPM and fcgiwrap behind one
+# nginx, driven by wrk (tests/bench/run; results in tests/bench/RESULTS.md).
+# Not part of "make check": speed is measured here, never asserted there.
+#   make bench                   full run (~20 min)
+#   make bench QUICK=1           smoke run (~1 min)
+# Every knob of tests/bench/run (ROUNDS, DURATION, ...) passes through the
+# environment.  Include this fragment after the "EXTRA_DIST =" line.
+
+EXTRA_DIST += \
+	tests/bench/run \
+	tests/bench/forkfloor.c \
+	tests/bench/apps/hello.lua \
+	tests/bench/apps/big.lua \
+	tests/bench/php/hello.php \
+	tests/bench/php/cpu.php \
+	tests/bench/php/big.php \
+	tests/bench/php/echo.php \
+	tests/bench/cgi/hello.sh \
+	tests/bench/cgi/cpu.sh \
+	tests/bench/cgi/big.sh \
+	tests/bench/cgi/echo.sh \
+	tests/bench/RESULTS.md
+
+bench: src/fcgiserve src/libfcgiserve.a
+	@top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	FCGISERVE='$(abs_top_builddir)/src/fcgiserve' \
+	LIBFCGISERVE='$(abs_top_builddir)/src/libfcgiserve.a' \
+	CC='$(CC)' FORKFLOOR_FLAGS='$(SANITIZER_CFLAGS)' \
+	BENCH_COMMAND='make bench' \
+	bash '$(abs_top_srcdir)/tests/bench/run'
+
+.PHONY: bench
