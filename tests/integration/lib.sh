@@ -25,6 +25,9 @@ set -eu
 : "${FREEPORT:=$top_builddir/tests/integration/freeport}"
 : "${NGINX_BIN=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)}"
 : "${CGI_FCGI=$(command -v cgi-fcgi 2>/dev/null || true)}"
+# nginx reads $NGINX as a list of inherited listening sockets (binary
+# upgrade): never pass one down.
+unset NGINX
 
 TEST_NAME=${0##*/}
 TEST_NAME=${TEST_NAME%.sh}
@@ -83,6 +86,7 @@ NGINX_PORT=
 # ---------------------------------------------------------------- processes
 
 _pids=()		# every process this test started, in order
+_leftovers=""		# what stop_fcgiserve found left running
 
 _track() {
 	_pids+=("$1")
@@ -172,14 +176,21 @@ _dump() {
 }
 
 _cleanup() {
-	local rc=$? i p
+	local rc=$? i p idx tree
 	set +e
-	for ((i = ${#_pids[@]} - 1; i >= 0; i--)); do
-		[ -n "${_pids[$i]:-}" ] && _stop_pid "${_pids[$i]}"
+	# Last started first (nginx before the daemon it talks to); the
+	# array has holes where _untrack removed entries.
+	idx=("${!_pids[@]}")
+	tree=""
+	for i in "${idx[@]}"; do
+		tree+=" $(_descendants "${_pids[$i]}")"
+	done
+	for ((i = ${#idx[@]} - 1; i >= 0; i--)); do
+		_stop_pid "${_pids[${idx[$i]}]}"
 	done
 	# Whatever the daemon left behind (the test failed already, or will).
-	for p in $(_pids_with_arg "$TMP/"); do
-		kill -KILL "$p" 2>/dev/null
+	for p in $tree $_leftovers $(_pids_with_arg "$TMP/"); do
+		pid_alive "$p" && kill -KILL "$p" 2>/dev/null
 	done
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
 		_dump "$FCGISERVE_LOG"
@@ -318,11 +329,23 @@ start_fcgiserve() {
 # left running: neither one that was below it just before the signal, nor
 # any other process still carrying its config path (a child forked later).
 stop_fcgiserve() {
-	local pid=$FCGISERVE_PID bound=${1:-10} tree rc=0 p left=""
-	[ -n "$pid" ] || fail "stop_fcgiserve: fcgiserve is not running"
+	sigterm_fcgiserve
+	wait_fcgiserve_stopped "${1:-10}"
+}
+
+# The two halves of stop_fcgiserve, for tests that act in between.
+_stop_tree=""
+
+sigterm_fcgiserve() {
+	local pid=$FCGISERVE_PID
+	[ -n "$pid" ] || fail "sigterm_fcgiserve: fcgiserve is not running"
 	pid_alive "$pid" || fail "fcgiserve [$pid] died before SIGTERM"
-	tree=$(_descendants "$pid")
+	_stop_tree=$(_descendants "$pid")
 	kill -TERM "$pid"
+}
+
+wait_fcgiserve_stopped() {
+	local pid=$FCGISERVE_PID bound=${1:-10} rc=0 p left=""
 	if ! _wait_exit "$pid" "$bound"; then
 		kill -KILL "$pid" 2>/dev/null || true
 		fail "fcgiserve [$pid] still running ${bound} s after SIGTERM"
@@ -333,13 +356,14 @@ stop_fcgiserve() {
 	[ "$rc" -eq 0 ] ||
 	    fail "fcgiserve exited with status $rc after SIGTERM, expected 0"
 	# Orphans are reparented, not killed: give a dying one a moment.
-	for p in $tree; do
+	for p in $_stop_tree; do
 		_wait_exit "$p" 2 || left+=" $p"
 	done
 	for p in $(_pids_with_arg "$FCGISERVE_CONF"); do
 		case " $left " in *" $p "*) ;; *) left+=" $p" ;; esac
 	done
 	if [ -n "$left" ]; then
+		_leftovers+=" $left"	# for _cleanup to kill
 		ps -o pid,ppid,stat,args -p "${left# }" >&2 || true
 		fail "processes left running after fcgiserve exited:$left"
 	fi
@@ -373,9 +397,9 @@ start_nginx() {
 		    -e "s|^\([[:space:]]*\)listen 80;|\1listen 127.0.0.1:$NGINX_PORT;|" \
 		    -e '/^[[:space:]]*listen \[::\]:80;/d' \
 		    "$src/fcgiserve-site.conf" > "$d/fcgiserve-site.conf"
-		grep -q "server $upstream;" "$d/fcgiserve-site.conf" &&
-		grep -q "listen 127.0.0.1:$NGINX_PORT;" "$d/fcgiserve-site.conf" &&
-		! grep -Eq '^[[:space:]]*listen .*:?80;' "$d/fcgiserve-site.conf" ||
+		grep -Fq "server $upstream;" "$d/fcgiserve-site.conf" &&
+		grep -Fq "listen 127.0.0.1:$NGINX_PORT;" "$d/fcgiserve-site.conf" &&
+		! grep -Eq '^[[:space:]]*listen (\[::\]:)?80;' "$d/fcgiserve-site.conf" ||
 		    fail "nginx/fcgiserve-site.conf no longer has the upstream/listen lines the tests substitute"
 		{
 			echo "daemon off;"
@@ -471,6 +495,23 @@ http_wait() {
 	for f in status headers body; do
 		cp "$TMP/bg-$name.$f" "$TMP/last.$f"
 	done
+}
+
+# fcgi_request NAME=VALUE...: one request straight to the daemon's socket
+# through libfcgi's cgi-fcgi (an independent FastCGI client), with exactly
+# these params; its answer becomes the last one, like http's.
+fcgi_request() {
+	local cgi=${CGI_FCGI:-cgi-fcgi} raw=$TMP/last.raw
+	requires "$cgi"
+	cgi=$(command -v "$cgi")	# env -i clears PATH
+	timeout 10 env -i "$@" "$cgi" -bind -connect "$FCGISERVE_LISTEN" \
+	    < /dev/null > "$raw" 2> "$TMP/last.err" || true
+	tr -d '\r' < "$raw" | sed '/^$/q' > "$TMP/last.headers"
+	tr -d '\r' < "$raw" | sed '1,/^$/d' > "$TMP/last.body"
+	sed -n 's/^Status: \([0-9]*\).*/\1/p' "$TMP/last.headers" \
+	    > "$TMP/last.status"
+	[ -s "$TMP/last.status" ] ||
+	    fail "cgi-fcgi: no Status line in '$(cat "$raw")' ($(cat "$TMP/last.err"))"
 }
 
 last_status() {

@@ -5,16 +5,18 @@
 requires curl jq
 start_stack api.lua workers=1 max_children=1 queue=0
 
-http_bg slow GET "/sleep?s=2&pidfile=$TMP/slow.pid"
-wait_file "$TMP/slow.pid"
+# Held until we create $TMP/go: no race with a sleep running out.
+http_bg held GET "/hold?release=$TMP/go&pidfile=$TMP/held.pid"
+wait_file "$TMP/held.pid"
 
 http GET /hello/x -H 'X-Request-Id: busy-1' > /dev/null
 assert_error 503 busy-1
 assert_header Retry-After 1
 
-http_wait slow
+touch "$TMP/go"
+http_wait held
 assert_status 200
-assert_json .slept 2
+assert_json .held true
 
 # Capacity is back.
 http GET /hello/x > /dev/null

@@ -89,9 +89,51 @@ app:get("/sleep", function(req)
   return { slept = s, pid = mypid() }
 end)
 
+-- Holds the request until the file named by ?release= exists, so a test
+-- decides when it ends instead of guessing with sleeps (bounded: 20 s).
+app:get("/hold", function(req)
+  record_pid(req)
+  local release = assert(req.query.release)
+  for _ = 1, 400 do
+    local f = io.open(release)
+    if f then
+      f:close()
+      return { held = true, pid = mypid() }
+    end
+    os.execute("sleep 0.05")
+  end
+  fcgiserve.abort(500, "never released")
+end)
+
 app:get("/spin", function(req)
   record_pid(req)
   while true do end
+end)
+
+-- A header value taken from the client (?v=): CR/LF must not split it.
+app:get("/header", function(req)
+  return 200, { ok = true }, { ["X-Echo"] = req.query.v or "" }
+end)
+
+-- Values JSON cannot encode.
+app:get("/nan", function()
+  return { items = { 1, 2, { price = 0/0 } } }
+end)
+
+-- A large answer: many FastCGI STDOUT records.
+app:get("/big", function(req)
+  local n = tonumber(req.query.n) or 0
+  return { size = n, data = string.rep("x", n) }
+end)
+
+-- Starts a program in the background and answers at once; ?pidfile=
+-- receives the program's pid (its pid file is written by sh).
+app:get("/spawn", function(req)
+  local path = assert(req.query.pidfile)
+  assert(not path:find("[^%w/._-]"), "unsafe pidfile path")
+  os.execute("sleep 30 & echo $! > " .. path .. ".tmp; mv " .. path ..
+             ".tmp " .. path)
+  return { spawned = true }
 end)
 
 app:get("/pid", function()
