@@ -1,9 +1,11 @@
 /*
  * Spare children.  Each is forked from the template, runs child_spare()
  * (all its set-up done) and blocks reading a pipe.  Taking one costs a
- * write of the packed request instead of a fork; the worker forks the
- * replacement at its lowest event priority, i.e. only in a loop iteration
- * with nothing else to do, so the answer it just queued goes out first.
+ * write of the packed request instead of a fork.  The replacement is
+ * forked once the answer is queued (spare_refill), at the worker's lowest
+ * event priority: libevent runs it only in a loop iteration with nothing
+ * else to do, so the answer is written to the socket first, and a fork
+ * never sits between a running request and its answer.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -169,9 +171,14 @@ spare_take(const struct request *req, const char *rid, pid_t *pid,
 refill:
 	if (packed.cap > 4 * PIPE_DEFAULT_SIZE)
 		buf_free(&packed);	/* do not keep a huge body around */
+	return rc;
+}
+
+void
+spare_refill(void)
+{
 	if (!stopped && nspares < target)
 		event_active(ev_refill, EV_TIMEOUT, 0);
-	return rc;
 }
 
 int

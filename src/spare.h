@@ -23,6 +23,11 @@ void	spare_init(struct event_base *, struct lua_app *, int target);
  */
 int	spare_take(const struct request *, const char *rid, pid_t *pid,
 	    int *out_fd);
+/*
+ * Asks for replacements of the spares taken, forked when the worker is
+ * otherwise idle.  Called once an answer has been queued.
+ */
+void	spare_refill(void);
 /* Whether pid was an idle spare (it is forgotten); logs how it died. */
 int	spare_reaped(pid_t pid, int status);
 /* Stops refilling and kills the idle spares. */

@@ -330,6 +330,7 @@ job_out_cb(evutil_socket_t fd, short events, void *arg)
 	j->conn = NULL;
 	j->answered = 1;
 	buf_free(&j->out);
+	spare_refill();
 }
 
 static void
@@ -461,6 +462,7 @@ job_reaped(struct job *j, int status)
 	}
 	job_free(j);
 	start_queued();
+	spare_refill();
 	maybe_exit();
 }
 
