@@ -117,6 +117,7 @@ static struct {
 
 static void	conn_free(struct conn *);
 static void	conn_event_cb(struct bufferevent *, short, void *);
+static void	conn_write_cb(struct bufferevent *, void *);
 static void	maybe_exit(void);
 
 /* Request ids come from nginx or clients: keep them log- and JSON-safe. */
@@ -192,6 +193,25 @@ conn_arm(struct conn *c)
 		bufferevent_set_timeouts(c->bev, &tv, NULL);
 	} else
 		bufferevent_set_timeouts(c->bev, NULL, NULL);
+}
+
+/*
+ * Writes the output now instead of on the next loop iteration, which is
+ * when a bufferevent would (one epoll round trip, ~35 us at c=1).  The
+ * bufferevent keeps its output's front frozen between its own writes;
+ * anything left is written by it as usual.  If all went out, the write
+ * callback's work (which may free c) is done here.
+ */
+static void
+conn_flush(struct conn *c)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+
+	evbuffer_unfreeze(out, 1);
+	(void)evbuffer_write(out, bufferevent_getfd(c->bev));
+	evbuffer_freeze(out, 1);
+	if (evbuffer_get_length(out) == 0)
+		conn_write_cb(c->bev, c);
 }
 
 /* Frames a complete answer; the request id is free again afterwards. */
@@ -331,6 +351,7 @@ job_out_cb(evutil_socket_t fd, short events, void *arg)
 	j->answered = 1;
 	buf_free(&j->out);
 	spare_refill();
+	conn_flush(c);		/* last: it may free c */
 }
 
 static void
