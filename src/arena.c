@@ -196,6 +196,7 @@ arena_realloc(void *p, size_t n)
 #define MADV_COLLAPSE	25
 #endif
 #define HUGE_SIZE	(2UL << 20)
+#define HEAP_MAX	(1UL << 30)
 
 /*
  * Fork copies a page-table entry for every resident page of the template;
@@ -213,6 +214,9 @@ arena_template_settle(void)
 	int		 n;
 
 	malloc_trim(0);
+#if defined(__SANITIZE_ADDRESS__)
+	return;		/* ASan owns the heap's layout */
+#endif
 	if ((f = fopen("/proc/self/maps", "re")) == NULL)
 		return;
 	while (fgets(line, sizeof(line), f) != NULL) {
@@ -224,7 +228,8 @@ arena_template_settle(void)
 			continue;
 		start = (lo + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1);
 		stop = hi & ~(HUGE_SIZE - 1);
-		if (stop <= start)
+		/* Not a heap: reservations such as a sanitizer's shadow. */
+		if (stop <= start || stop - start > HEAP_MAX)
 			continue;
 		(void)madvise((void *)start, stop - start, MADV_HUGEPAGE);
 		(void)madvise((void *)start, stop - start, MADV_COLLAPSE);

@@ -179,7 +179,7 @@ request_pack(const struct request *req, const char *rid, struct buf *out)
 {
 	struct request_packed	 h;
 	struct request_param	 p;
-	size_t			 start = out->len, len, off, ridlen, i;
+	size_t			 len, off, ridlen, i;
 
 	ridlen = strlen(rid);
 	len = sizeof(h) + req->nparams * sizeof(p) + ridlen + 1;
@@ -198,6 +198,8 @@ request_pack(const struct request *req, const char *rid, struct buf *out)
 	h.keep_conn = req->keep_conn;
 	off = sizeof(h) + req->nparams * sizeof(p);
 	h.rid_off = (uint32_t)off;
+	h.body_off = (uint32_t)(len - req->body_len - 1);
+	h.body_len = (uint32_t)req->body_len;
 	off += ridlen + 1;
 	/* The table: offsets where pointers will be. */
 	buf_add(out, &h, sizeof(h));
@@ -217,10 +219,6 @@ request_pack(const struct request *req, const char *rid, struct buf *out)
 		buf_add(out, req->params[i].value, req->params[i].value_len);
 		buf_add(out, "", 1);
 	}
-	((struct request_packed *)(out->data + start))->body_off =
-	    (uint32_t)(out->len - start);
-	((struct request_packed *)(out->data + start))->body_len =
-	    (uint32_t)req->body_len;
 	if (req->body_len > 0)
 		buf_add(out, req->body, req->body_len);
 	buf_add(out, "", 1);

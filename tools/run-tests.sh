@@ -1,28 +1,46 @@
 #!/bin/sh
 # The whole test suite from a fresh clone: installs the dependencies,
-# builds, runs `make check` (unit + integration through a real nginx) and
-# `make distcheck`, then prints "N passed, N failed".
+# builds, runs `make check` (unit + integration through a real nginx),
+# `make distcheck` (the suite again, from the tarball, under ASan+UBSan)
+# and, as root, `make check-deb` (build, lintian, install, serve, purge the
+# Debian package), then prints "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
 sh tools/deps.sh || exit 1
 sh tools/build.sh || exit 1
 
-status=0
+status=0 dist=
 make -j2 check || status=1
 # Show the logs of whatever failed, so CI output says why.
-for log in $(find tests -name '*.log' ! -name test-suite.log); do
+trs=$(find tests man -name '*.trs')
+for log in $(find tests man -name '*.log' ! -name test-suite.log); do
 	if grep -qE '^:test-result: (FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null; then
 		echo "===== $log"; tail -n 60 "$log"
 	fi
 done
 if [ "$status" -eq 0 ] && [ "${SKIP_DISTCHECK:-}" != 1 ]; then
-	make -j2 distcheck >distcheck.out 2>&1 || { tail -n 80 distcheck.out; status=1; }
-	[ "$status" -eq 0 ] && echo "make distcheck: ok"
+	if make -j2 distcheck >distcheck.out 2>&1; then
+		dist=ok; echo "make distcheck: ok"
+	else
+		tail -n 80 distcheck.out; status=1
+	fi
 fi
 
-pass=$(cat $(find tests -name '*.trs') 2>/dev/null | grep -c '^:test-result: PASS')
-fail=$(cat $(find tests -name '*.trs') 2>/dev/null | grep -cE '^:test-result: (FAIL|ERROR|XPASS)')
-skip=$(cat $(find tests -name '*.trs') 2>/dev/null | grep -c '^:test-result: SKIP')
+deb=
+if [ "$status" -eq 0 ] && [ "$(id -u)" -eq 0 ] && [ "${SKIP_DEB:-}" != 1 ]; then
+	if make check-deb >check-deb.out 2>&1; then
+		deb=ok; echo "make check-deb: ok"
+	else
+		deb=failed; tail -n 80 check-deb.out; status=1
+	fi
+fi
+
+pass=$(cat $trs 2>/dev/null | grep -c '^:test-result: PASS')
+fail=$(cat $trs 2>/dev/null | grep -cE '^:test-result: (FAIL|ERROR|XPASS)')
+skip=$(cat $trs 2>/dev/null | grep -c '^:test-result: SKIP')
+# distcheck and check-deb count as one test each.
+[ "$dist" = ok ] && pass=$((pass + 1))
+[ "$deb" = ok ] && pass=$((pass + 1))
 [ "$status" -ne 0 ] && [ "$fail" -eq 0 ] && fail=1
 echo "$pass passed, $fail failed, $skip skipped"
 exit "$status"
