@@ -3,6 +3,7 @@
 # or a newline (which nginx's map would never send) is replaced by a
 # generated one, so it cannot forge log lines or break the error JSON.
 . "$(dirname "$0")/lib.sh" || exit 99
+requires_protocol fastcgi
 requires jq "${CGI_FCGI:-cgi-fcgi}"
 write_conf api.lua
 start_fcgiserve

@@ -3,6 +3,7 @@
 # then to REQUEST_URI's path; the request id to HTTP_X_REQUEST_ID, then to
 # a generated one.  (cgi-fcgi sends exactly the params given.)
 . "$(dirname "$0")/lib.sh" || exit 99
+requires_protocol fastcgi
 requires jq "${CGI_FCGI:-cgi-fcgi}"
 write_conf api.lua
 start_fcgiserve

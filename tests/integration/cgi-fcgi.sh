@@ -3,6 +3,7 @@
 # gets the same JSON as nginx for the same GET, given the params nginx's
 # stock fastcgi_params would send.
 . "$(dirname "$0")/lib.sh" || exit 99
+requires_protocol fastcgi
 requires curl jq "${CGI_FCGI:-cgi-fcgi}"
 start_stack api.lua
 

@@ -7,6 +7,7 @@
 # The bound allows 2 (one reconnect, e.g. a worker restart); without reuse
 # there would be 50.
 . "$(dirname "$0")/lib.sh" || exit 99
+requires_protocol fastcgi
 requires curl
 start_stack api.lua
 

@@ -9,7 +9,8 @@
 #
 # The Makefile exports top_srcdir, top_builddir, FCGISERVE, FREEPORT, NGINX_BIN
 # and CGI_FCGI; run by hand from the source tree, the defaults below apply.
-# KEEP_TMP=1 keeps the temp dir for a look after the test.
+# LIGHTTPD_BIN is found on PATH.  PROTOCOL=scgi runs a test over SCGI (see
+# below).  KEEP_TMP=1 keeps the temp dir for a look after the test.
 
 # The tests use bash (/dev/tcp, read -d, arrays); make check may start
 # them with sh.
@@ -29,8 +30,21 @@ set -eu
 # upgrade): never pass one down.
 unset NGINX
 
+# PROTOCOL: what fcgiserve and its front ends speak, "fastcgi" (default) or
+# "scgi".  write_conf sets the pool's protocol to it, start_nginx serves the
+# matching shipped site (fcgiserve-site.conf or fcgiserve-scgi-site.conf)
+# and start_lighttpd uses mod_fastcgi or mod_scgi.  "make check" runs each
+# test that applies to both once per protocol (tests/integration/local.mk).
+: "${PROTOCOL:=fastcgi}"
+case $PROTOCOL in
+fastcgi|scgi) ;;
+*)	printf 'ERROR: PROTOCOL must be fastcgi or scgi, not "%s"\n' "$PROTOCOL" >&2
+	exit 99 ;;
+esac
+
 TEST_NAME=${0##*/}
 TEST_NAME=${TEST_NAME%.sh}
+[ "$PROTOCOL" = fastcgi ] || TEST_NAME=$TEST_NAME-$PROTOCOL
 APPS=$top_srcdir/tests/integration/apps
 
 # ---------------------------------------------------------------- messages
@@ -61,6 +75,13 @@ requires() {
 			    skip "required program '$c' not found" ;;
 		esac
 	done
+}
+
+# requires_protocol NAME: skip unless the test runs with PROTOCOL=NAME (a
+# test of something only one protocol has, e.g. FastCGI keep-alive).
+requires_protocol() {
+	[ "$PROTOCOL" = "$1" ] ||
+	    skip "tests $1 only, and PROTOCOL is $PROTOCOL"
 }
 
 requires_fcgiserve() {
@@ -196,6 +217,8 @@ _cleanup() {
 		_dump "$FCGISERVE_LOG"
 		_dump "$TMP/nginx/error.log" 20
 		_dump "$TMP/nginx/stderr.log" 20
+		_dump "$TMP/lighttpd/error.log" 20
+		_dump "$TMP/lighttpd/stderr.log" 20
 		if [ -f "$TMP/last.status" ]; then
 			printf -- '--- last response: %s\n' \
 			    "$(cat "$TMP/last.status")" >&2
@@ -268,7 +291,8 @@ freeport() {
 # ---------------------------------------------------------------- fcgiserve
 
 # write_conf APP [key=value...]: writes $TMP/fcgiserve.conf for one pool
-# "test" serving apps/APP, listening on $TMP/fcgiserve.sock, log_level debug.
+# "test" serving apps/APP, listening on $TMP/fcgiserve.sock, speaking
+# $PROTOCOL, log_level debug.
 # key=value pairs replace the defaults or add keys; log_level, error_log and
 # shutdown_timeout go to [global], the rest to the pool; key= drops a key.
 # The default app path is absolute; give app=... to test other forms.
@@ -276,9 +300,11 @@ write_conf() {
 	local app=$1 kv k
 	shift
 	local -A g=([log_level]=debug [shutdown_timeout]=5s)
-	local -A p=([listen]="$TMP/fcgiserve.sock" [app]="$APPS/$app"
-	    [workers]=1 [max_children]=8 [queue]=16 [request_timeout]=10s)
-	local -a porder=(listen app workers max_children queue request_timeout)
+	local -A p=([listen]="$TMP/fcgiserve.sock" [protocol]=$PROTOCOL
+	    [app]="$APPS/$app" [workers]=1 [max_children]=8 [queue]=16
+	    [request_timeout]=10s)
+	local -a porder=(listen protocol app workers max_children queue
+	    request_timeout)
 	for kv in "$@"; do
 		k=${kv%%=*}
 		case $k in
@@ -371,36 +397,53 @@ wait_fcgiserve_stopped() {
 
 # ---------------------------------------------------------------- nginx
 
-_fastcgi_params() {
+# _stock_params NAME: the path of nginx's stock NAME (fastcgi_params,
+# scgi_params), the file the shipped site includes first.
+_stock_params() {
 	local d
 	for d in /etc/nginx \
 	    "$(dirname "$("$NGINX_BIN" -V 2>&1 | sed -n 's/.*--conf-path=\([^ ]*\).*/\1/p')" 2>/dev/null)"; do
-		[ -f "$d/fastcgi_params" ] && { echo "$d/fastcgi_params"; return; }
+		[ -f "$d/$1" ] && { echo "$d/$1"; return; }
 	done
-	skip "nginx's stock fastcgi_params not found"
+	skip "nginx's stock $1 not found"
+}
+
+_fastcgi_params() {
+	_stock_params fastcgi_params
+}
+
+# nginx_site_files: for $PROTOCOL, the shipped site file, the shipped
+# params file and nginx's stock params file it is included after.
+nginx_site_files() {
+	case $PROTOCOL in
+	fastcgi) echo fcgiserve-site.conf fcgiserve_params fastcgi_params ;;
+	scgi)	echo fcgiserve-scgi-site.conf fcgiserve_scgi_params scgi_params ;;
+	esac
 }
 
 # start_nginx [UPSTREAM]: nginx in the foreground of a background job,
-# serving the SHIPPED nginx/*.conf files (copied into $TMP/nginx with the
-# upstream address and the listen port substituted) on 127.0.0.1:$NGINX_PORT.
-# UPSTREAM is an nginx server address, default unix:$TMP/fcgiserve.sock.
+# serving the SHIPPED nginx/*.conf files for $PROTOCOL (copied into
+# $TMP/nginx with the upstream address and the listen port substituted) on
+# 127.0.0.1:$NGINX_PORT.  UPSTREAM is an nginx server address, default
+# unix:$TMP/fcgiserve.sock.
 start_nginx() {
 	local upstream=${1:-unix:$TMP/fcgiserve.sock} d=$TMP/nginx try
-	local src=$top_srcdir/nginx
+	local src=$top_srcdir/nginx site params stock
+	read -r site params stock <<< "$(nginx_site_files)"
 	requires "$NGINX_BIN"
 	mkdir -p "$d/temp"
-	cp "$(_fastcgi_params)" "$d/fastcgi_params"
-	cp "$src/fcgiserve_params" "$src/fcgiserve-cors.conf" "$d/"
+	cp "$(_stock_params "$stock")" "$d/$stock"
+	cp "$src/$params" "$src/fcgiserve-cors.conf" "$d/"
 	for try in 1 2 3; do
 		NGINX_PORT=$(freeport)
 		sed -e "s|server unix:/run/fcgiserve/fcgiserve.sock;|server $upstream;|" \
 		    -e "s|^\([[:space:]]*\)listen 80;|\1listen 127.0.0.1:$NGINX_PORT;|" \
 		    -e '/^[[:space:]]*listen \[::\]:80;/d' \
-		    "$src/fcgiserve-site.conf" > "$d/fcgiserve-site.conf"
-		grep -Fq "server $upstream;" "$d/fcgiserve-site.conf" &&
-		grep -Fq "listen 127.0.0.1:$NGINX_PORT;" "$d/fcgiserve-site.conf" &&
-		! grep -Eq '^[[:space:]]*listen (\[::\]:)?80;' "$d/fcgiserve-site.conf" ||
-		    fail "nginx/fcgiserve-site.conf no longer has the upstream/listen lines the tests substitute"
+		    "$src/$site" > "$d/$site"
+		grep -Fq "server $upstream;" "$d/$site" &&
+		grep -Fq "listen 127.0.0.1:$NGINX_PORT;" "$d/$site" &&
+		! grep -Eq '^[[:space:]]*listen (\[::\]:)?80;' "$d/$site" ||
+		    fail "nginx/$site no longer has the upstream/listen lines the tests substitute"
 		{
 			echo "daemon off;"
 			echo "worker_processes 1;"
@@ -418,7 +461,7 @@ start_nginx() {
 			echo "    uwsgi_temp_path $d/temp/uwsgi;"
 			echo "    scgi_temp_path $d/temp/scgi;"
 			echo "    include $d/fcgiserve-cors.conf;"
-			echo "    include $d/fcgiserve-site.conf;"
+			echo "    include $d/$site;"
 			echo "}"
 		} > "$d/nginx.conf"
 		"$NGINX_BIN" -t -q -e "$d/error.log" -p "$d/" -c "$d/nginx.conf" \
@@ -453,17 +496,101 @@ start_stack() {
 	start_nginx
 }
 
+# ---------------------------------------------------------------- lighttpd
+
+LIGHTTPD_PID=
+LIGHTTPD_PORT=
+: "${LIGHTTPD_BIN=$(command -v lighttpd 2>/dev/null || echo /usr/sbin/lighttpd)}"
+
+# start_lighttpd [OPTION...]: lighttpd (a second, independent front end:
+# mod_fastcgi or mod_scgi by $PROTOCOL) in the foreground of a background
+# job on 127.0.0.1:$LIGHTTPD_PORT, passing every path to the daemon at
+# $FCGISERVE_LISTEN.  Each OPTION is one more '"key" => value' of the
+# backend, e.g. '"fix-root-scriptname" => "enable"'.  Its config, error log
+# and empty document root are in $TMP/lighttpd.  Skips when lighttpd is not
+# installed (Debian package lighttpd).  As root it stays root: it only
+# binds a loopback port above 1024 and reaches the socket in $TMP.
+start_lighttpd() {
+	local d=$TMP/lighttpd mod key backend opt try
+	[ -x "$LIGHTTPD_BIN" ] ||
+	    skip "lighttpd not installed (apt-get install lighttpd)"
+	[ -z "$LIGHTTPD_PID" ] || fail "start_lighttpd: already running"
+	case $PROTOCOL in
+	fastcgi) mod=mod_fastcgi key=fastcgi.server ;;
+	scgi)	mod=mod_scgi key=scgi.server ;;
+	esac
+	case $FCGISERVE_LISTEN in
+	/*)	backend="\"socket\" => \"$FCGISERVE_LISTEN\"" ;;
+	*)	local host=${FCGISERVE_LISTEN%:*}
+		host=${host#[}
+		host=${host%]}
+		backend="\"host\" => \"$host\", \"port\" => ${FCGISERVE_LISTEN##*:}" ;;
+	esac
+	# Without it lighttpd would look for the path as a file in its
+	# document root and answer 404 itself.
+	backend+=', "check-local" => "disable"'
+	for opt in "$@"; do
+		backend+=", $opt"
+	done
+	mkdir -p "$d/docroot"
+	: > "$d/error.log"
+	for try in 1 2 3; do
+		LIGHTTPD_PORT=$(freeport)
+		cat > "$d/lighttpd.conf" <<-CONF
+		server.document-root = "$d/docroot"
+		server.bind = "127.0.0.1"
+		server.port = $LIGHTTPD_PORT
+		server.errorlog = "$d/error.log"
+		server.modules += ( "$mod" )
+		$key = ( "/" => (( $backend )) )
+		CONF
+		"$LIGHTTPD_BIN" -tt -f "$d/lighttpd.conf" > "$d/configtest.log" 2>&1 ||
+		    { cat "$d/configtest.log" >&2; fail "lighttpd -tt rejects $d/lighttpd.conf"; }
+		"$LIGHTTPD_BIN" -D -f "$d/lighttpd.conf" < /dev/null \
+		    >> "$d/stderr.log" 2>&1 &
+		LIGHTTPD_PID=$!
+		_track "$LIGHTTPD_PID"
+		if wait_for 10 _lighttpd_up; then
+			return 0
+		fi
+		_stop_pid "$LIGHTTPD_PID"
+		_untrack "$LIGHTTPD_PID"
+		LIGHTTPD_PID=
+		grep -q 'Address already in use' "$d/error.log" "$d/stderr.log" ||
+		    fail "lighttpd did not start"
+		note "port $LIGHTTPD_PORT was taken; trying another"
+	done
+	fail "lighttpd could not find a free port"
+}
+
+_lighttpd_up() {
+	tcp_listening "$LIGHTTPD_PORT" && return 0
+	pid_alive "$LIGHTTPD_PID" || return 1
+	return 1
+}
+
+# stop_lighttpd: SIGTERM, then SIGKILL after 5 s.
+stop_lighttpd() {
+	[ -n "$LIGHTTPD_PID" ] || fail "stop_lighttpd: lighttpd is not running"
+	_stop_pid "$LIGHTTPD_PID"
+	_untrack "$LIGHTTPD_PID"
+	LIGHTTPD_PID=
+	LIGHTTPD_PORT=
+}
+
 # ---------------------------------------------------------------- HTTP
 
-# _curl PREFIX METHOD PATH [curl args]: one request through nginx; writes
-# PREFIX.status, PREFIX.headers, PREFIX.body, PREFIX.err.
+# _curl PREFIX METHOD PATH [curl args]: one request through nginx (or, when
+# HTTP_PORT is set, e.g. "HTTP_PORT=$LIGHTTPD_PORT http GET /x", through the
+# front end on that port); writes PREFIX.status, PREFIX.headers,
+# PREFIX.body, PREFIX.err.
 _curl() {
-	local prefix=$1 method=$2 path=$3 code
+	local prefix=$1 method=$2 path=$3 code port=${HTTP_PORT:-$NGINX_PORT}
 	shift 3
-	[ -n "$NGINX_PORT" ] || fail "nginx is not running"
+	[ -n "$port" ] || fail "nginx is not running"
 	code=$(curl -sS --max-time 20 -X "$method" -D "$prefix.headers" \
 	    -o "$prefix.body" -w '%{http_code}' "$@" \
-	    "http://127.0.0.1:$NGINX_PORT$path" 2> "$prefix.err") ||
+	    "http://127.0.0.1:$port$path" 2> "$prefix.err") ||
 	    fail "curl $method $path failed: $(cat "$prefix.err")"
 	echo "$code" > "$prefix.status"
 }
@@ -506,12 +633,57 @@ fcgi_request() {
 	cgi=$(command -v "$cgi")	# env -i clears PATH
 	timeout 10 env -i "$@" "$cgi" -bind -connect "$FCGISERVE_LISTEN" \
 	    < /dev/null > "$raw" 2> "$TMP/last.err" || true
+	_cgi_response cgi-fcgi "$raw"
+}
+
+# _cgi_response CLIENT RAW: splits the CGI response RAW (Status and other
+# headers, a blank line, the body) into the last.* files.
+_cgi_response() {
+	local raw=$2
 	tr -d '\r' < "$raw" | sed '/^$/q' > "$TMP/last.headers"
 	tr -d '\r' < "$raw" | sed '1,/^$/d' > "$TMP/last.body"
 	sed -n 's/^Status: \([0-9]*\).*/\1/p' "$TMP/last.headers" \
 	    > "$TMP/last.status"
 	[ -s "$TMP/last.status" ] ||
-	    fail "cgi-fcgi: no Status line in '$(cat "$raw")' ($(cat "$TMP/last.err"))"
+	    fail "$1: no Status line in '$(cat "$raw")' ($(cat "$TMP/last.err" 2>/dev/null))"
+}
+
+# scgi_request [-d BODY] NAME=VALUE...: one SCGI request, written by hand
+# (bash's /dev/tcp), straight to the daemon's TCP listen address
+# $FCGISERVE_LISTEN: CONTENT_LENGTH first and SCGI=1, as the protocol
+# wants, then exactly these params and BODY.  Its answer becomes the last
+# one, like http's.
+scgi_request() {
+	local body="" kv host port hdr=$TMP/scgi.headers raw=$TMP/last.raw
+	if [ "${1:-}" = -d ]; then
+		body=$2
+		shift 2
+	fi
+	case $FCGISERVE_LISTEN in
+	*:*)	host=${FCGISERVE_LISTEN%:*}
+		port=${FCGISERVE_LISTEN##*:}
+		host=${host#[}
+		host=${host%]} ;;
+	*)	fail "scgi_request needs a TCP listen address, not $FCGISERVE_LISTEN" ;;
+	esac
+	printf '%s' "$body" > "$TMP/scgi.body"
+	{
+		printf '%s\0%s\0' CONTENT_LENGTH "$(wc -c < "$TMP/scgi.body")" SCGI 1
+		for kv in "$@"; do
+			printf '%s\0%s\0' "${kv%%=*}" "${kv#*=}"
+		done
+	} > "$hdr"
+	exec 4<> "/dev/tcp/$host/$port" || fail "cannot connect to $host:$port"
+	{
+		printf '%d:' "$(wc -c < "$hdr")"
+		cat "$hdr"
+		printf ,
+		cat "$TMP/scgi.body"
+	} >&4
+	timeout 10 cat <&4 > "$raw" ||
+	    fail "scgi_request: no complete answer within 10 s: '$(cat "$raw")'"
+	exec 4<&-
+	_cgi_response scgi_request "$raw"
 }
 
 last_status() {

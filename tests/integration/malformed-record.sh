@@ -3,6 +3,7 @@
 # socket: fcgiserve logs a line naming the peer and the fault, drops that
 # connection only, and the next request through nginx works.
 . "$(dirname "$0")/lib.sh" || exit 99
+requires_protocol fastcgi
 requires curl jq
 port=$(freeport)
 write_conf api.lua listen=127.0.0.1:$port

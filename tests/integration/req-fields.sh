@@ -19,4 +19,19 @@ line2' > /dev/null
 assert_json .method POST
 assert_json .body 'line1
 line2'
+
+# httpoxy: a client's Proxy header never reaches the app as HTTP_PROXY
+# ("*_param HTTP_PROXY ''" in fcgiserve_params / fcgiserve_scgi_params;
+# nginx 1.22 then sends neither it nor the header).  SCGI refuses a param
+# sent twice, so the 200 also shows nginx does not send both.
+http GET /env/proxy -H 'Proxy: http://evil.example:3128' > /dev/null
+assert_status 200
+assert_json '.env.HTTP_PROXY // ""' ''
+assert_json '.path' /env/proxy
+
+# A chunked upload: nginx buffers it and sends its length.
+http POST /echo -H 'Transfer-Encoding: chunked' -H 'Content-Type: application/json' \
+    --data-binary '{"chunked":true}' > /dev/null
+assert_status 200
+assert_json .body '{"chunked":true}'
 stop_fcgiserve

@@ -67,6 +67,11 @@ app:get("/echo", echo)
 app:post("/echo", echo)
 app:get("/echo/*rest", echo)
 
+-- Every raw param, to see what a front end sends (tests of lighttpd).
+app:get("/env/*rest", function(req)
+  return { path = req.path, env = req.env }
+end)
+
 -- Failures.
 app:get("/boom", function()
   local t = nil

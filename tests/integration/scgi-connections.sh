@@ -1,0 +1,42 @@
+#!/bin/bash
+# SCGI has no keep-alive: one request per connection.  50 sequential
+# requests through nginx's scgi_pass all succeed, each on a connection of
+# its own (fcgiserve logs "accepted connection" 50 times; the FastCGI
+# counterpart, keepalive.sh, expects 1).  A second request written on a
+# connection after the first is ignored: one answer, then fcgiserve closes.
+PROTOCOL=scgi
+. "$(dirname "$0")/lib.sh" || exit 99
+requires curl jq
+port=$(freeport)
+write_conf api.lua "listen=127.0.0.1:$port"
+start_fcgiserve
+start_nginx "127.0.0.1:$port"
+
+url="http://127.0.0.1:$NGINX_PORT/hello/x"
+urls=()
+for ((i = 0; i < 50; i++)); do urls+=(-o /dev/null "$url"); done
+codes=$(curl -sS --max-time 30 -w '%{http_code}\n' "${urls[@]}") ||
+    fail "curl failed"
+assert_eq 50 "$(grep -c '^200$' <<< "$codes")" "200 answers out of 50"
+assert_eq 50 "$(count_log 'accepted connection')" "accepted connections for 50 requests"
+
+# Two requests in one write: the answer to the first, then the close.
+# one NAME: an SCGI request for /hello/NAME, as bytes on stdout.
+one() {
+	printf '%s\0%s\0' CONTENT_LENGTH 0 SCGI 1 REQUEST_METHOD GET \
+	    DOCUMENT_URI "/hello/$1" > "$TMP/one.headers"
+	printf '%d:' "$(wc -c < "$TMP/one.headers")"
+	cat "$TMP/one.headers"
+	printf ,
+}
+{ one first; one second; } > "$TMP/two.requests"
+exec 3<> "/dev/tcp/127.0.0.1/$port" || fail "cannot connect to 127.0.0.1:$port"
+cat "$TMP/two.requests" >&3
+timeout 5 cat <&3 > "$TMP/last.raw" ||
+    fail "fcgiserve did not close the SCGI connection within 5 s"
+exec 3<&-
+_cgi_response raw "$TMP/last.raw"
+assert_status 200
+assert_json . '{"greeting":"hello first"}'
+assert_eq 1 "$(grep -c '^Status:' "$TMP/last.raw")" "answers on one SCGI connection"
+stop_fcgiserve
