@@ -2,9 +2,12 @@
 # Installs what fcgiserve needs to build, test and serve on Debian 12.
 # Used by tools/serve-example.sh and tools/run-tests.sh.
 set -eu
+# lighttpd: the tests' second front end (mod_fastcgi, mod_scgi), started on
+# its own loopback port; if its packaged service fails to start because
+# nginx holds port 80, its postinst says so and carries on.
 PKGS="build-essential autoconf automake pkg-config
       libevent-dev libjansson-dev liblua5.4-dev libfcgi-dev check
-      nginx-light curl jq libfcgi-bin lua5.4 procps"
+      nginx-light curl jq libfcgi-bin lua5.4 procps lighttpd"
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 missing=
