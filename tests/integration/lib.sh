@@ -393,6 +393,15 @@ wait_fcgiserve_stopped() {
 		ps -o pid,ppid,stat,args -p "${left# }" >&2 || true
 		fail "processes left running after fcgiserve exited:$left"
 	fi
+	# Under --enable-sanitizers a report from any fcgiserve process (master,
+	# worker or child) lands in its log: that is a failure, whatever the
+	# answers were.
+	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' \
+	    "$FCGISERVE_LOG" 2>/dev/null; then
+		grep -E -A12 'AddressSanitizer|LeakSanitizer|runtime error:' \
+		    "$FCGISERVE_LOG" | head -40 >&2
+		fail "sanitizer report in the fcgiserve log"
+	fi
 }
 
 # ---------------------------------------------------------------- nginx
