@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 
 #include "buf.h"
@@ -51,6 +52,41 @@ write_all(int fd, const char *p, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+static size_t	limit_memory;
+static int	limit_cpu, limit_files;
+
+void
+child_set_limits(size_t memory, int cpu_seconds, int open_files)
+{
+	limit_memory = memory;
+	limit_cpu = cpu_seconds;
+	limit_files = open_files;
+}
+
+static void
+apply_limits(void)
+{
+	struct rlimit	rl;
+
+	if (limit_memory > 0) {
+		rl.rlim_cur = rl.rlim_max = limit_memory;
+		if (setrlimit(RLIMIT_AS, &rl) == -1)
+			_exit(1);
+	}
+	if (limit_cpu > 0) {
+		/* SIGXCPU at the limit, SIGKILL a second later. */
+		rl.rlim_cur = (rlim_t)limit_cpu;
+		rl.rlim_max = (rlim_t)limit_cpu + 1;
+		if (setrlimit(RLIMIT_CPU, &rl) == -1)
+			_exit(1);
+	}
+	if (limit_files > 0) {
+		rl.rlim_cur = rl.rlim_max = (rlim_t)limit_files;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			_exit(1);
+	}
 }
 
 pid_t
@@ -123,6 +159,7 @@ child_prepare(struct lua_app *app, int outfd, int reqfd, pid_t parent)
 		(void)dup2(fd, STDIN_FILENO);
 		(void)close(fd);
 	}
+	apply_limits();
 	lua_app_child_alloc(app);
 	lua_app_child_init(app);
 }

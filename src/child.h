@@ -10,6 +10,13 @@
 #include "request.h"
 
 /*
+ * Resource limits every later child sets on itself right after fork
+ * (0: leave that one alone): RLIMIT_AS bytes, RLIMIT_CPU seconds,
+ * RLIMIT_NOFILE.
+ */
+void	child_set_limits(size_t memory, int cpu_seconds, int open_files);
+
+/*
  * fork(2) with every signal blocked across it, so no worker handler can
  * run in the child before child_run/child_spare reset them; the parent
  * gets its mask back and puts the child in its own process group.

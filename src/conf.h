@@ -31,6 +31,9 @@ struct pool_conf {
 	uint64_t		 read_timeout_ms;	/* idle connection; 60s */
 	size_t			 max_body_size;	/* default 1m */
 	size_t			 max_response_size;	/* default 64m */
+	size_t			 child_memory_limit;	/* RLIMIT_AS; 0: none */
+	int			 child_cpu_limit;	/* RLIMIT_CPU s; 0: none */
+	int			 child_open_files;	/* RLIMIT_NOFILE; 0: as is */
 	char			*user;		/* NULL: do not change */
 	char			*group;
 	struct pool_conf	*next;

@@ -902,10 +902,17 @@ handle_protected(lua_State *L)
 	lua_pushcfunction(L, app_msghandler);			/* 1 */
 	lua_rawgeti(L, LUA_REGISTRYINDEX, h->app->handler);	/* 2 */
 	push_req(L, h->req, h->rid);				/* 3 */
-	if (lua_pcall(L, 1, LUA_MULTRET, 1) != LUA_OK)
-		respond_error(h, L, 2);
-	else
+	switch (lua_pcall(L, 1, LUA_MULTRET, 1)) {
+	case LUA_OK:
 		respond_result(h, L, 2, lua_gettop(L) - 1);
+		break;
+	case LUA_ERRMEM:
+		log_msg(LOG_LVL_ERROR, h->rid, "handler ran out of memory "
+		    "(child_memory_limit, or the system's)");
+		/* FALLTHROUGH */
+	default:
+		respond_error(h, L, 2);
+	}
 	return 0;
 }
 

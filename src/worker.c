@@ -470,6 +470,14 @@ job_reaped(struct job *j, int status)
 	    job_output_complete(j)) {
 		conn_respond(c, j->req, j->out.data + 4, j->out.len - 4);
 	} else {
+		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU) {
+			log_msg(LOG_LVL_ERROR, j->rid, "child %ld exceeded "
+			    "child_cpu_limit (%d s); answering 504",
+			    (long)j->pid, w.pool->child_cpu_limit);
+			conn_respond_error(c, j->req, j->rid, 504,
+			    "request timed out", NULL);
+			goto done;
+		}
 		if (WIFSIGNALED(status))
 			log_msg(LOG_LVL_ERROR, j->rid, "child %ld killed by "
 			    "signal %d (%s)", (long)j->pid, WTERMSIG(status),
@@ -481,6 +489,7 @@ job_reaped(struct job *j, int status)
 		conn_respond_error(c, j->req, j->rid, 500,
 		    "internal server error", NULL);
 	}
+done:
 	job_free(j);
 	start_queued();
 	spare_refill();
@@ -942,6 +951,8 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 		w.rid_key = splitmix64((uint64_t)w.pid ^ (uint64_t)time(NULL));
 
 	priv_drop(pool);
+	child_set_limits(pool->child_memory_limit, pool->child_cpu_limit,
+	    pool->child_open_files);
 	/* After the drop: a credential change clears the death signal. */
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != master)

@@ -13,6 +13,9 @@ INTEGRATION_TESTS = \
 	tests/integration/body-too-large.sh \
 	tests/integration/cgi-fcgi-bad-request-id.sh \
 	tests/integration/cgi-fcgi-fallbacks.sh \
+	tests/integration/child-cpu-limit.sh \
+	tests/integration/child-memory-limit.sh \
+	tests/integration/child-open-files.sh \
 	tests/integration/cgi-fcgi.sh \
 	tests/integration/child-exit.sh \
 	tests/integration/cli.sh \

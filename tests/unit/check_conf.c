@@ -77,6 +77,9 @@ assert_pool_defaults(const struct pool_conf *p)
 	ck_assert_int_eq(p->spare_children, 2);
 	ck_assert_uint_eq(p->max_response_size, 64 << 20);
 	ck_assert_uint_eq(p->read_timeout_ms, 60000);
+	ck_assert_uint_eq(p->child_memory_limit, 0);
+	ck_assert_int_eq(p->child_cpu_limit, 0);
+	ck_assert_int_eq(p->child_open_files, 0);
 	ck_assert_uint_eq(p->request_timeout_ms, 30000);
 	ck_assert_uint_eq(p->max_body_size, 1048576);
 	ck_assert_ptr_eq(p->user, NULL);
@@ -124,6 +127,9 @@ START_TEST(test_every_key)
 	    "spare_children = 64\n"
 	    "max_response_size = 2k\n"
 	    "read_timeout = 2m\n"
+	    "child_memory_limit = 512m\n"
+	    "child_cpu_limit = 30\n"
+	    "child_open_files = 64\n"
 	    "request_timeout = 1500ms\n"
 	    "max_body_size = 64k\n"
 	    "user = www-data\n"
@@ -148,6 +154,9 @@ START_TEST(test_every_key)
 	ck_assert_int_eq(p->spare_children, 64);
 	ck_assert_uint_eq(p->max_response_size, 2048);
 	ck_assert_uint_eq(p->read_timeout_ms, 120000);
+	ck_assert_uint_eq(p->child_memory_limit, 512UL << 20);
+	ck_assert_int_eq(p->child_cpu_limit, 30);
+	ck_assert_int_eq(p->child_open_files, 64);
 	ck_assert_uint_eq(p->request_timeout_ms, 1500);
 	ck_assert_uint_eq(p->max_body_size, 65536);
 	ck_assert_str_eq(p->user, "www-data");
@@ -416,6 +425,12 @@ static const struct error_case error_cases[] = {
 	    "a size from 1k to 1g (e.g. 64m)"),
 	WANT_POOL("max_response_size", "2g", "a size from 1k to 1g (e.g. 64m)"),
 	WANT_POOL("read_timeout", "0", "a duration from 1ms to 24h (e.g. 60s)"),
+	WANT_POOL("child_memory_limit", "257g",
+	    "a size from 0 (none) to 256g (e.g. 512m)"),
+	WANT_POOL("child_cpu_limit", "-1",
+	    "a number of seconds from 0 (none) to 86400"),
+	WANT_POOL("child_open_files", "x",
+	    "an integer from 0 (as inherited) to 1048576"),
 	WANT_POOL("read_timeout", "25h", "a duration from 1ms to 24h (e.g. 60s)"),
 	WANT_POOL("user", "a b", USER),
 	WANT_POOL("user", "bob:x", USER),
@@ -879,6 +894,7 @@ START_TEST(test_shipped_conf)
 		"listen_mode", "listen_backlog", "protocol", "app", "workers",
 		"max_children", "queue", "max_connections", "spare_children",
 		"read_timeout", "max_response_size", "request_timeout",
+		"child_memory_limit", "child_cpu_limit", "child_open_files",
 		"max_body_size", "user", "group",
 	};
 	char		*text, *s1, *s2, needle[64];

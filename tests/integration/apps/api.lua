@@ -145,4 +145,21 @@ app:get("/pid", function()
   return { pid = mypid() }
 end)
 
+-- Allocates without bound (child_memory_limit).
+app:get("/hog", function()
+  local t = {}
+  for i = 1, math.maxinteger do t[i] = string.rep("x", 1024 * 1024) .. i end
+end)
+
+-- Opens ?n= files and keeps them (child_open_files).
+app:get("/files", function(req)
+  local n, files = tonumber(req.query.n) or 1, {}
+  for i = 1, n do
+    local f, err = io.open("/dev/null")
+    if not f then return { opened = i - 1, error = err } end
+    files[i] = f
+  end
+  return { opened = n }
+end)
+
 return app
