@@ -17,6 +17,9 @@
 #include "request.h"
 #include "scgi.h"
 
+#define REQLOG_TEXT_MAX	80
+#include "reqlog.h"
+
 /* max_body_size, max_params_size, max_conns, max_reqs (unused) */
 static const struct codec_limits	 limits = { 1 << 20, 65536, 16, 8 };
 
@@ -116,49 +119,6 @@ static const char	*nginx_post_log =
     "{\"name\":\"widget\",\"tags\":[\"a\",\"b\"],\"price\":12.5}\n";
 
 /* ---- feeding and logging events ---- */
-
-static uint32_t
-fnv1a(const void *data, size_t len)
-{
-	const uint8_t	*d = data;
-	uint32_t	 h = 2166136261u;
-
-	while (len-- > 0)
-		h = (h ^ *d++) * 16777619u;
-	return h;
-}
-
-/* Short printable bytes as they are, anything else as <length#hash>. */
-static void
-log_bytes(struct buf *log, const char *s, size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; i < len && len <= 80; i++)
-		if (s[i] < 0x20 || s[i] > 0x7e)
-			break;
-	if (i == len && len <= 80)
-		ck_assert_int_eq(buf_add(log, s, len), 0);
-	else
-		ck_assert_int_eq(buf_printf(log, "<%zu#%08x>", len,
-		    fnv1a(s, len)), 0);
-}
-
-static void
-log_request(struct buf *log, const struct request *req)
-{
-	size_t	 i;
-
-	buf_printf(log, " %u keep=%u {", req->id, req->keep_conn);
-	for (i = 0; i < req->nparams; i++) {
-		buf_printf(log, "%s%s=", i ? ";" : "", req->params[i].name);
-		log_bytes(log, req->params[i].value, req->params[i].value_len);
-	}
-	buf_printf(log, "} body=");
-	if (req->body == NULL)
-		ck_assert_uint_eq(req->body_len, 0);
-	log_bytes(log, req->body, req->body_len);
-}
 
 static void
 log_event(struct buf *log, const struct request_event *ev)
