@@ -469,15 +469,13 @@ job_reaped(struct job *j, int status)
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
 	    job_output_complete(j)) {
 		conn_respond(c, j->req, j->out.data + 4, j->out.len - 4);
+	} else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU) {
+		log_msg(LOG_LVL_ERROR, j->rid, "child %ld exceeded "
+		    "child_cpu_limit (%d s); answering 504", (long)j->pid,
+		    w.pool->child_cpu_limit);
+		conn_respond_error(c, j->req, j->rid, 504, "request timed out",
+		    NULL);
 	} else {
-		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU) {
-			log_msg(LOG_LVL_ERROR, j->rid, "child %ld exceeded "
-			    "child_cpu_limit (%d s); answering 504",
-			    (long)j->pid, w.pool->child_cpu_limit);
-			conn_respond_error(c, j->req, j->rid, 504,
-			    "request timed out", NULL);
-			goto done;
-		}
 		if (WIFSIGNALED(status))
 			log_msg(LOG_LVL_ERROR, j->rid, "child %ld killed by "
 			    "signal %d (%s)", (long)j->pid, WTERMSIG(status),
@@ -489,7 +487,6 @@ job_reaped(struct job *j, int status)
 		conn_respond_error(c, j->req, j->rid, 500,
 		    "internal server error", NULL);
 	}
-done:
 	job_free(j);
 	start_queued();
 	spare_refill();
