@@ -34,7 +34,7 @@ enum conf_sect { SECT_NONE, SECT_GLOBAL, SECT_POOL };
 
 enum conf_type {
 	T_INT, T_MODE, T_DURATION, T_SIZE, T_NAME,
-	T_LOG_LEVEL, T_ERROR_LOG, T_LISTEN, T_PROTOCOL, T_APP
+	T_LOG_LEVEL, T_ERROR_LOG, T_LISTEN, T_PROTOCOL, T_APP, T_CLIENTS
 };
 
 struct conf_key {
@@ -91,6 +91,8 @@ static const struct conf_key conf_keys[] = {
 	    "a number of seconds from 0 (none) to 86400" },
 	{ "child_open_files", SECT_POOL, T_INT, POFF(child_open_files), 0,
 	    1048576, "an integer from 0 (as inherited) to 1048576" },
+	{ "allowed_clients", SECT_POOL, T_CLIENTS, 0, 0, 0,
+	    "IPv4 or IPv6 addresses separated by commas" },
 	{ "user", SECT_POOL, T_NAME, POFF(user), 0, 0,
 	    "a user name made of A-Z a-z 0-9 _ . -" },
 	{ "group", SECT_POOL, T_NAME, POFF(group), 0, 0,
@@ -418,6 +420,45 @@ conf_bad(struct parser *p, const struct conf_key *k, const char *v)
 	    k->name, k->expect, SHOW, v);
 }
 
+/* "127.0.0.1, ::1": each address parsed with inet_pton, no names. */
+static int
+conf_set_clients(struct parser *p, const struct conf_key *k, const char *v)
+{
+	struct conf_addr	*a;
+	char			 one[INET6_ADDRSTRLEN];
+	const char		*s = v;
+	size_t			 len;
+	int			 n;
+
+	if (*v == '\0')
+		return conf_bad(p, k, v);
+	/* At most one address per two characters: "a,b". */
+	if ((a = calloc(strlen(v) / 2 + 1, sizeof(*a))) == NULL)
+		return conf_perror(p, p->line, "out of memory");
+	p->pool->allowed = a;
+	for (n = 0; *s != '\0'; n++) {
+		s += strspn(s, " \t");
+		len = strcspn(s, ", \t");
+		if (len == 0 || len >= sizeof(one))
+			return conf_bad(p, k, v);
+		memcpy(one, s, len);
+		one[len] = '\0';
+		if (inet_pton(AF_INET, one, a[n].addr) == 1)
+			a[n].family = AF_INET;
+		else if (inet_pton(AF_INET6, one, a[n].addr) == 1)
+			a[n].family = AF_INET6;
+		else
+			return conf_bad(p, k, v);
+		s += len;
+		s += strspn(s, " \t");
+		if (*s == ',' && *++s == '\0')
+			return conf_bad(p, k, v);
+	}
+	p->pool->nallowed = n;
+	p->pool->allowed_line = p->line;
+	return 0;
+}
+
 static int
 conf_set(struct parser *p, const struct conf_key *k, const char *v)
 {
@@ -484,6 +525,8 @@ conf_set(struct parser *p, const struct conf_key *k, const char *v)
 		return 0;
 	case T_LISTEN:
 		return conf_set_listen(p, v);
+	case T_CLIENTS:
+		return conf_set_clients(p, k, v);
 	case T_APP:
 		if (*v == '\0')
 			return conf_bad(p, k, v);
@@ -542,6 +585,10 @@ conf_end_section(struct parser *p)
 	if (pool != NULL && pool->app == NULL)
 		return conf_perror(p, pool->line, "[pool %s] has no 'app'",
 		    pool->name);
+	if (pool != NULL && pool->nallowed > 0 && pool->listen[0] == '/')
+		return conf_perror(p, pool->allowed_line, "allowed_clients: "
+		    "applies to TCP listen addresses only; use listen_mode and "
+		    "user/group for a unix socket");
 	p->pool = NULL;
 	p->sect = SECT_NONE;
 	memset(p->seen, 0, sizeof(p->seen));
@@ -799,6 +846,7 @@ conf_free(struct conf *conf)
 		free(pool->name);
 		free(pool->listen);
 		free(pool->app);
+		free(pool->allowed);
 		free(pool->user);
 		free(pool->group);
 		free(pool);

@@ -12,6 +12,12 @@
 enum conf_protocol { CONF_PROTO_FASTCGI, CONF_PROTO_SCGI };
 enum conf_log_level { CONF_LOG_ERROR, CONF_LOG_WARN, CONF_LOG_INFO, CONF_LOG_DEBUG };
 
+/* An address in allowed_clients. */
+struct conf_addr {
+	int		 family;	/* AF_INET or AF_INET6 */
+	unsigned char	 addr[16];	/* network order, 4 or 16 bytes */
+};
+
 struct pool_conf {
 	char			*name;
 	int			 line;		/* line of the [pool NAME] header */
@@ -34,6 +40,9 @@ struct pool_conf {
 	size_t			 child_memory_limit;	/* RLIMIT_AS; 0: none */
 	int			 child_cpu_limit;	/* RLIMIT_CPU s; 0: none */
 	int			 child_open_files;	/* RLIMIT_NOFILE; 0: as is */
+	struct conf_addr	*allowed;	/* allowed_clients; NULL: all */
+	int			 nallowed;
+	int			 allowed_line;
 	char			*user;		/* NULL: do not change */
 	char			*group;
 	struct pool_conf	*next;

@@ -816,6 +816,31 @@ conn_new(int fd, const struct sockaddr_storage *ss)
 	log_debug("accepted connection from %s", c->peer);
 }
 
+/* allowed_clients (TCP only; unset lets everyone in). */
+static int
+client_allowed(const struct sockaddr_storage *ss)
+{
+	const void	*addr;
+	size_t		 len;
+	int		 i;
+
+	if (w.pool->nallowed == 0)
+		return 1;
+	if (ss->ss_family == AF_INET) {
+		addr = &((const struct sockaddr_in *)(const void *)ss)->sin_addr;
+		len = 4;
+	} else if (ss->ss_family == AF_INET6) {
+		addr = &((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr;
+		len = 16;
+	} else
+		return 1;
+	for (i = 0; i < w.pool->nallowed; i++)
+		if (w.pool->allowed[i].family == ss->ss_family &&
+		    memcmp(w.pool->allowed[i].addr, addr, len) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 accept_retry_cb(evutil_socket_t fd, short events, void *arg)
 {
@@ -863,6 +888,15 @@ accept_cb(evutil_socket_t lfd, short events, void *arg)
 				evtimer_add(w.ev_accept_retry, &tv);
 			}
 			return;
+		}
+		if (!client_allowed(&ss)) {
+			char	peer[INET6_ADDRSTRLEN + 16];
+
+			peer_name(&ss, peer, sizeof(peer));
+			log_msg(LOG_LVL_WARN, NULL, "%s: not in allowed_clients; "
+			    "connection closed", peer);
+			close(fd);
+			continue;
 		}
 		conn_new(fd, &ss);
 	}

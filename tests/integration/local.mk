@@ -8,6 +8,7 @@
 
 INTEGRATION_TESTS = \
 	tests/integration/abort.sh \
+	tests/integration/allowed-clients.sh \
 	tests/integration/app-function.sh \
 	tests/integration/bad-json.sh \
 	tests/integration/body-too-large.sh \

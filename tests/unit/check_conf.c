@@ -5,6 +5,7 @@
  */
 #include <sys/stat.h>
 
+#include <sys/socket.h>
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
@@ -80,6 +81,7 @@ assert_pool_defaults(const struct pool_conf *p)
 	ck_assert_uint_eq(p->child_memory_limit, 0);
 	ck_assert_int_eq(p->child_cpu_limit, 0);
 	ck_assert_int_eq(p->child_open_files, 0);
+	ck_assert_int_eq(p->nallowed, 0);
 	ck_assert_uint_eq(p->request_timeout_ms, 30000);
 	ck_assert_uint_eq(p->max_body_size, 1048576);
 	ck_assert_ptr_eq(p->user, NULL);
@@ -130,6 +132,7 @@ START_TEST(test_every_key)
 	    "child_memory_limit = 512m\n"
 	    "child_cpu_limit = 30\n"
 	    "child_open_files = 64\n"
+	    "allowed_clients = 127.0.0.1, ::1,10.0.0.2\n"
 	    "request_timeout = 1500ms\n"
 	    "max_body_size = 64k\n"
 	    "user = www-data\n"
@@ -157,6 +160,11 @@ START_TEST(test_every_key)
 	ck_assert_uint_eq(p->child_memory_limit, 512UL << 20);
 	ck_assert_int_eq(p->child_cpu_limit, 30);
 	ck_assert_int_eq(p->child_open_files, 64);
+	ck_assert_int_eq(p->nallowed, 3);
+	ck_assert_int_eq(p->allowed[0].family, AF_INET);
+	ck_assert_int_eq(p->allowed[1].family, AF_INET6);
+	ck_assert_int_eq(p->allowed[1].addr[15], 1);
+	ck_assert_int_eq(p->allowed[2].addr[3], 2);
 	ck_assert_uint_eq(p->request_timeout_ms, 1500);
 	ck_assert_uint_eq(p->max_body_size, 65536);
 	ck_assert_str_eq(p->user, "www-data");
@@ -429,6 +437,14 @@ static const struct error_case error_cases[] = {
 	    "a size from 0 (none) to 256g (e.g. 512m)"),
 	WANT_POOL("child_cpu_limit", "-1",
 	    "a number of seconds from 0 (none) to 86400"),
+	WANT_POOL("allowed_clients", "localhost",
+	    "IPv4 or IPv6 addresses separated by commas"),
+	WANT_POOL("allowed_clients", "127.0.0.1,",
+	    "IPv4 or IPv6 addresses separated by commas"),
+	WANT_POOL("allowed_clients", "127.0.0.1,,::1",
+	    "IPv4 or IPv6 addresses separated by commas"),
+	WANT_POOL("allowed_clients", "",
+	    "IPv4 or IPv6 addresses separated by commas"),
 	WANT_POOL("child_open_files", "x",
 	    "an integer from 0 (as inherited) to 1048576"),
 	WANT_POOL("read_timeout", "25h", "a duration from 1ms to 24h (e.g. 60s)"),
@@ -486,6 +502,17 @@ START_TEST(test_errors)
 	const struct error_case	*e = &error_cases[_i];
 
 	parse_fails(e->text, strlen(e->text), e->line, e->msg);
+}
+END_TEST
+
+START_TEST(test_allowed_clients_unix)
+{
+	static const char	text[] = "[pool a]\nlisten = /run/a.sock\n"
+	    "allowed_clients = 127.0.0.1\napp = /a.lua\n";
+
+	parse_fails(text, sizeof(text) - 1, 3, "allowed_clients: applies to "
+	    "TCP listen addresses only; use listen_mode and user/group for a "
+	    "unix socket");
 }
 END_TEST
 
@@ -895,6 +922,7 @@ START_TEST(test_shipped_conf)
 		"max_children", "queue", "max_connections", "spare_children",
 		"read_timeout", "max_response_size", "request_timeout",
 		"child_memory_limit", "child_cpu_limit", "child_open_files",
+		"allowed_clients",
 		"max_body_size", "user", "group",
 	};
 	char		*text, *s1, *s2, needle[64];
@@ -971,6 +999,7 @@ conf_suite(void)
 	tcase_add_loop_test(tc, test_errors, 0,
 	    (int)(sizeof(error_cases) / sizeof(error_cases[0])));
 	tcase_add_test(tc, test_error_edges);
+	tcase_add_test(tc, test_allowed_clients_unix);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("units");
