@@ -29,12 +29,12 @@
 #include "json.h"
 #include "log.h"
 #include "lua_app.h"
+#include "lua_req.h"
 #include "response.h"
 #include "router.h"
 
 #define ABORT_MT	"fcgiserve.abort"	/* error value of abort() */
 #define RESPONSE_MT	"fcgiserve.response"	/* result of response{} */
-#define REQ_MT		"fcgiserve.req"		/* req: lazy req.json */
 
 #define REQ_JSON_FLAGS	(JSON_DECODE_ANY | JSON_ALLOW_NUL)	/* as json.c */
 #define RAW_CTYPE	"text/plain; charset=utf-8"
@@ -447,182 +447,6 @@ lua_app_child_init(struct lua_app *app)
 }
 
 /*
- * Adds name -> value to the table at t, with name and value on the top
- * of the stack (popped).  A repeated name turns the value into an array
- * of strings in order of appearance.
- */
-static void
-query_add(lua_State *L, int t)
-{
-	lua_Integer	 n;
-
-	lua_pushvalue(L, -2);
-	switch (lua_rawget(L, t)) {
-	case LUA_TNIL:				/* name value nil */
-		lua_pop(L, 1);
-		lua_rawset(L, t);
-		break;
-	case LUA_TSTRING:			/* name value old */
-		lua_createtable(L, 2, 0);
-		lua_insert(L, -2);
-		lua_rawseti(L, -2, 1);
-		lua_insert(L, -2);		/* name array value */
-		lua_rawseti(L, -2, 2);
-		lua_rawset(L, t);
-		break;
-	default:				/* name value array */
-		lua_insert(L, -2);
-		n = (lua_Integer)lua_rawlen(L, -2);
-		lua_rawseti(L, -2, n + 1);
-		lua_pop(L, 2);
-		break;
-	}
-}
-
-/* req.query from QUERY_STRING, else the part of REQUEST_URI after '?'. */
-static void
-push_query(lua_State *L, const struct request *r)
-{
-	const char	*qs, *uri, *p, *end, *eq;
-	char		*scratch;
-	size_t		 n;
-	int		 t;
-
-	lua_newtable(L);
-	t = lua_gettop(L);
-	if ((qs = request_param(r, "QUERY_STRING")) == NULL) {
-		if ((uri = request_param(r, "REQUEST_URI")) == NULL ||
-		    (qs = strchr(uri, '?')) == NULL)
-			return;
-		qs++;
-	}
-	/* Collected with the state, so an error cannot leak it. */
-	scratch = lua_newuserdatauv(L, strlen(qs) + 1, 0);
-	for (p = qs; *p != '\0'; p = *end == '&' ? end + 1 : end) {
-		end = p + strcspn(p, "&");
-		if (end == p)
-			continue;
-		if ((eq = memchr(p, '=', (size_t)(end - p))) == NULL)
-			eq = end;
-		n = request_urldecode(scratch, p, (size_t)(eq - p), 1);
-		lua_pushlstring(L, scratch, n);
-		n = eq == end ? 0 :
-		    request_urldecode(scratch, eq + 1, (size_t)(end - eq - 1), 1);
-		lua_pushlstring(L, scratch, n);
-		query_add(L, t);
-	}
-	lua_pop(L, 1);
-}
-
-/*
- * req.path: nginx's decoded, normalised $uri (DOCUMENT_URI) when there,
- * else SCRIPT_NAME .. PATH_INFO (CGI), else REQUEST_URI without the query
- * string, percent-decoded; never empty.
- */
-static void
-push_path(lua_State *L, const struct request *r)
-{
-	const char	*uri, *info;
-	luaL_Buffer	 b;
-	size_t		 len;
-
-	if ((uri = request_param(r, "DOCUMENT_URI")) != NULL && *uri != '\0')
-		lua_pushstring(L, uri);
-	else if ((uri = request_param(r, "SCRIPT_NAME")) != NULL) {
-		info = request_param(r, "PATH_INFO");
-		lua_pushfstring(L, "%s%s", uri, info != NULL ? info : "");
-	} else if ((uri = request_param(r, "REQUEST_URI")) != NULL) {
-		len = strcspn(uri, "?");
-		luaL_buffinitsize(L, &b, len + 1);
-		luaL_pushresultsize(&b,
-		    request_urldecode(luaL_prepbuffsize(&b, len + 1), uri, len, 0));
-	} else
-		lua_pushliteral(L, "/");
-	if (lua_rawlen(L, -1) == 0) {
-		lua_pop(L, 1);
-		lua_pushliteral(L, "/");
-	}
-}
-
-/* Sets t[name] = value unless already set: the first param wins. */
-static void
-set_first(lua_State *L, int t)
-{
-	lua_pushvalue(L, -2);
-	if (lua_rawget(L, t) == LUA_TNIL) {
-		lua_pop(L, 1);
-		lua_rawset(L, t);
-	} else
-		lua_pop(L, 3);
-}
-
-/* req.headers and req.env, both from the params. */
-static void
-push_headers_env(lua_State *L, const struct request *r)
-{
-	const struct request_param	*p;
-	luaL_Buffer			 b;
-	const char			*s;
-	size_t				 i;
-	int				 h, e;
-
-	lua_newtable(L);
-	h = lua_gettop(L);
-	lua_newtable(L);
-	e = lua_gettop(L);
-	for (i = 0; i < r->nparams; i++) {
-		p = &r->params[i];
-		lua_pushstring(L, p->name);
-		lua_pushlstring(L, p->value, p->value_len);
-		set_first(L, e);
-
-		if (strncmp(p->name, "HTTP_", 5) == 0 && p->name[5] != '\0')
-			s = p->name + 5;
-		else if (strcmp(p->name, "CONTENT_TYPE") == 0 ||
-		    strcmp(p->name, "CONTENT_LENGTH") == 0)
-			s = p->name;
-		else
-			continue;
-		luaL_buffinit(L, &b);
-		for (; *s != '\0'; s++)
-			luaL_addchar(&b, *s == '_' ? '-' :
-			    (char)tolower((unsigned char)*s));
-		luaL_pushresult(&b);
-		lua_pushlstring(L, p->value, p->value_len);
-		set_first(L, h);
-	}
-}
-
-static void
-push_req(lua_State *L, const struct request *r, const char *rid)
-{
-	const char	*s;
-
-	lua_createtable(L, 0, 10);
-	s = request_param(r, "REQUEST_METHOD");
-	lua_pushstring(L, s != NULL && *s != '\0' ? s : "GET");
-	lua_setfield(L, -2, "method");
-	push_path(L, r);
-	lua_setfield(L, -2, "path");
-	push_query(L, r);
-	lua_setfield(L, -2, "query");
-	push_headers_env(L, r);
-	lua_setfield(L, -3, "env");
-	lua_setfield(L, -2, "headers");
-	if (r->body_len > 0) {
-		lua_pushlstring(L, r->body, r->body_len);
-		lua_setfield(L, -2, "body");
-	}
-	lua_newtable(L);
-	lua_setfield(L, -2, "params");
-	lua_pushstring(L, rid);
-	lua_setfield(L, -2, "request_id");
-	lua_pushstring(L, request_param(r, "REMOTE_ADDR"));
-	lua_setfield(L, -2, "remote_addr");
-	luaL_setmetatable(L, REQ_MT);
-}
-
-/*
  * Replaces whatever this request appended to out with a 500 and logs
  * why; the client never sees the reason.
  */
@@ -901,7 +725,7 @@ handle_protected(lua_State *L)
 	lua_settop(L, 0);
 	lua_pushcfunction(L, app_msghandler);			/* 1 */
 	lua_rawgeti(L, LUA_REGISTRYINDEX, h->app->handler);	/* 2 */
-	push_req(L, h->req, h->rid);				/* 3 */
+	lua_req_push(L, h->req, h->rid);				/* 3 */
 	switch (lua_pcall(L, 1, LUA_MULTRET, 1)) {
 	case LUA_OK:
 		respond_result(h, L, 2, lua_gettop(L) - 1);

@@ -1,0 +1,25 @@
+/*
+ * The Lua req table of a request: method, path, query, headers, body,
+ * params, request_id, remote_addr, env, from the CGI params.
+ */
+#ifndef FCGISERVE_LUA_REQ_H
+#define FCGISERVE_LUA_REQ_H
+
+#include <lua.h>
+
+#include "request.h"
+
+/* req's metatable (registered by lua_app; its __index decodes req.json). */
+#define REQ_MT		"fcgiserve.req"
+
+/*
+ * Pushes req for r.  path: DOCUMENT_URI, else SCRIPT_NAME .. PATH_INFO,
+ * else REQUEST_URI before '?' (percent-decoded), else "/".  query: from
+ * QUERY_STRING (else REQUEST_URI after '?'), '+' and %XX decoded, a
+ * repeated name an array.  headers: HTTP_FOO_BAR as "foo-bar", plus
+ * content-type and content-length.  May raise (memory): call it under
+ * lua_pcall.
+ */
+void	lua_req_push(lua_State *, const struct request *r, const char *rid);
+
+#endif

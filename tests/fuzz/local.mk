@@ -1,0 +1,1 @@
+# libFuzzer targets: make fuzz (see tests/fuzz/README)
