@@ -350,7 +350,7 @@ fastcgi_get_values(struct fastcgi_parser *p, struct request_event *ev)
 	int			 r;
 	uint8_t			 pad[8] = { 0 };
 
-	pos = (const uint8_t *)p->record.data;
+	pos = (const uint8_t *)(p->record.data ? p->record.data : "");
 	end = pos + p->record.len;
 	/* Room for the header, written once the content length is known. */
 	if (buf_add(&p->reply, pad, FCGI_HEADER_LEN) == -1)
@@ -424,7 +424,7 @@ fastcgi_params_end(struct fastcgi_parser *p, struct request_event *ev)
 	size_t			 nlen, vlen;
 	int			 r;
 
-	pos = (const uint8_t *)slot->params.data;
+	pos = (const uint8_t *)(slot->params.data ? slot->params.data : "");
 	end = pos + slot->params.len;
 	while ((r = fastcgi_nv_next(&pos, end, &name, &nlen, &value,
 	    &vlen)) == 1) {

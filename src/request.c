@@ -246,26 +246,30 @@ request_unpack(char *msg, size_t len, struct request *req, const char **rid)
 {
 	struct request_packed	 h;
 	struct request_param	*params;
-	size_t			 i, off, n;
+	size_t			 i, off, n, strings;
 
 	if (len < sizeof(h) || ((uintptr_t)msg & (sizeof(void *) - 1)) != 0)
 		return -1;
 	memcpy(&h, msg, sizeof(h));
 	if (h.len != len || h.nparams > (len - sizeof(h)) / sizeof(*params))
 		return -1;
+	/* Strings come after the table, which is rewritten below. */
+	strings = sizeof(h) + h.nparams * sizeof(*params);
 	params = (struct request_param *)(msg + sizeof(h));
 	for (i = 0; i < h.nparams; i++) {
 		off = (uintptr_t)params[i].name;
-		if (off < sizeof(h) || off >= len ||
+		if (off < strings || off >= len ||
 		    (n = strnlen(msg + off, len - off)) == len - off)
 			return -1;
 		params[i].name = msg + off;
 		off = (uintptr_t)params[i].value;
-		if (!string_at(msg, len, off, params[i].value_len))
+		if (off < strings ||
+		    !string_at(msg, len, off, params[i].value_len))
 			return -1;
 		params[i].value = msg + off;
 	}
-	if (h.rid_off >= len || strnlen(msg + h.rid_off, len - h.rid_off) ==
+	if (h.rid_off < strings || h.body_off < strings ||
+	    h.rid_off >= len || strnlen(msg + h.rid_off, len - h.rid_off) ==
 	    len - h.rid_off || !string_at(msg, len, h.body_off, h.body_len))
 		return -1;
 	memset(req, 0, sizeof(*req));

@@ -1233,6 +1233,26 @@ START_TEST(test_response_large)
 }
 END_TEST
 
+/*
+ * A request with no params and an empty GET_VALUES: the decoders must not
+ * do arithmetic on the NULL data of a buffer that never grew (clang's
+ * UBSan: "applying zero offset to null pointer").  Found by fuzz_fastcgi.
+ */
+START_TEST(test_empty_streams)
+{
+	struct buf	 in = BUF_INIT;
+
+	/* GET_VALUES first: nothing has grown the record buffer yet. */
+	rec(&in, FCGI_GET_VALUES, 0, NULL, 0, 0);
+	rec_begin(&in, 1, FCGI_RESPONDER, 0);
+	rec(&in, FCGI_PARAMS, 1, NULL, 0, 0);
+	rec(&in, FCGI_STDIN, 1, NULL, 0, 0);
+	check_splits(&limits, &in, "REPLY 0 01 0a 00 00 00 00 00 00\n"
+	    "REQUEST 1 keep=0 {} body=\n");
+	buf_free(&in);
+}
+END_TEST
+
 static Suite *
 fastcgi_suite(void)
 {
@@ -1243,6 +1263,7 @@ fastcgi_suite(void)
 	tc = tcase_create("stream");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_stream_splits);
+	tcase_add_test(tc, test_empty_streams);
 	tcase_add_test(tc, test_padding);
 	tcase_add_test(tc, test_long_lengths);
 	tcase_add_test(tc, test_multiplex);
