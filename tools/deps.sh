@@ -7,7 +7,8 @@ set -eu
 # nginx holds port 80, its postinst says so and carries on.
 PKGS="build-essential autoconf automake pkg-config
       libevent-dev libjansson-dev liblua5.4-dev libfcgi-dev check
-      nginx-light curl jq libfcgi-bin lua5.4 procps lighttpd"
+      nginx-light curl jq libfcgi-bin lua5.4 procps lighttpd
+      clang-14 libclang-rt-14-dev"
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 missing=

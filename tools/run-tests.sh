@@ -1,8 +1,8 @@
 #!/bin/sh
 # The whole test suite from a fresh clone: installs the dependencies,
 # builds, runs `make check` (unit + integration through a real nginx),
-# `make distcheck` (the suite again, from the tarball, under ASan+UBSan)
-# and, as root, `make check-deb` (build, lintian, install, serve, purge the
+# `make distcheck` (the suite again, from the tarball, under ASan+UBSan),
+# every libFuzzer target for FUZZ_SECONDS (30) and, as root, `make check-deb` (build, lintian, install, serve, purge the
 # Debian package), then prints "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -26,6 +26,17 @@ if [ "$status" -eq 0 ] && [ "${SKIP_DISTCHECK:-}" != 1 ]; then
 	fi
 fi
 
+# Every libFuzzer target for a short bounded time (tests/fuzz; 77 = no clang).
+fuzz=
+if [ "$status" -eq 0 ] && [ "${SKIP_FUZZ:-}" != 1 ]; then
+	FUZZ_SECONDS=${FUZZ_SECONDS:-30} sh tests/fuzz/run >fuzz.out 2>&1
+	case $? in
+	0)	fuzz=ok; tail -n 8 fuzz.out ;;
+	77)	echo "fuzz: skipped (no clang/libFuzzer)" ;;
+	*)	tail -n 60 fuzz.out; status=1 ;;
+	esac
+fi
+
 deb=
 if [ "$status" -eq 0 ] && [ "$(id -u)" -eq 0 ] && [ "${SKIP_DEB:-}" != 1 ]; then
 	if make check-deb >check-deb.out 2>&1; then
@@ -38,8 +49,9 @@ fi
 pass=$(cat $trs 2>/dev/null | grep -c '^:test-result: PASS')
 fail=$(cat $trs 2>/dev/null | grep -cE '^:test-result: (FAIL|ERROR|XPASS)')
 skip=$(cat $trs 2>/dev/null | grep -c '^:test-result: SKIP')
-# distcheck and check-deb count as one test each.
+# distcheck, the fuzz run and check-deb count as one test each.
 [ "$dist" = ok ] && pass=$((pass + 1))
+[ "$fuzz" = ok ] && pass=$((pass + 1))
 [ "$deb" = ok ] && pass=$((pass + 1))
 [ "$status" -ne 0 ] && [ "$fail" -eq 0 ] && fail=1
 echo "$pass passed, $fail failed, $skip skipped"
