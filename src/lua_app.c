@@ -269,6 +269,24 @@ req_index(lua_State *L)
  * require "fcgiserve" works too.  The router comes last because it looks
  * up fcgiserve.abort in package.loaded.
  */
+/*
+ * os.exit, but with _exit(2): a child must not run the worker's atexit
+ * handlers or flush its inherited stdio buffers a second time.  Lua's own
+ * buffered output is flushed first.
+ */
+static int
+os_exit_now(lua_State *L)
+{
+	int	status;
+
+	if (lua_isboolean(L, 1))
+		status = lua_toboolean(L, 1) ? EXIT_SUCCESS : EXIT_FAILURE;
+	else
+		status = (int)luaL_optinteger(L, 1, EXIT_SUCCESS);
+	fflush(NULL);
+	_exit(status);
+}
+
 static void
 open_module(lua_State *L, struct lua_app *app)
 {
@@ -300,6 +318,11 @@ open_module(lua_State *L, struct lua_app *app)
 	router_open(L);
 	lua_setfield(L, -2, "router");
 	lua_setglobal(L, "fcgiserve");
+
+	lua_getglobal(L, "os");
+	lua_pushcfunction(L, os_exit_now);
+	lua_setfield(L, -2, "exit");
+	lua_pop(L, 1);
 }
 
 /* Runs under lua_pcall: everything that may raise while loading. */
