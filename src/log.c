@@ -80,12 +80,6 @@ log_child_init(void)
 }
 
 void
-log_set_level(enum log_level level)
-{
-	log_level = level;
-}
-
-void
 log_set_pool(const char *pool)
 {
 	snprintf(log_pool, sizeof(log_pool), "%s", pool ? pool : "");

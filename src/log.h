@@ -14,7 +14,6 @@ enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 int	log_open(const char *dest, enum log_level);
 int	log_reopen(void);		/* SIGUSR1: reopen a log file */
 void	log_child_init(void);		/* in a request child, before fds move */
-void	log_set_level(enum log_level);
 void	log_set_pool(const char *);	/* context printed on every line */
 int	log_enabled(enum log_level);
 

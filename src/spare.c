@@ -220,9 +220,3 @@ spare_renew(void)
 	if (!stopped && target > 0)
 		event_active(ev_refill, EV_TIMEOUT, 0);
 }
-
-int
-spare_count(void)
-{
-	return nspares;
-}

@@ -37,7 +37,5 @@ void	spare_stop(void);
  * the old log file as their stderr.
  */
 void	spare_renew(void);
-/* Idle spares now. */
-int	spare_count(void);
 
 #endif
