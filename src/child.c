@@ -22,6 +22,21 @@
 
 #define CHILD_OUT_FD	3
 #define CHILD_REQ_FD	4
+#define CHILD_DEATH_SIG	SIGTERM		/* sent by the kernel when the
+					   worker dies */
+
+/*
+ * The worker died: kill the whole process group, this child and whatever
+ * its handler started (a SIGKILL to the child alone would leave those
+ * running, reparented to init).  Async-signal-safe: kill, _exit.
+ */
+static void
+orphaned(int sig)
+{
+	(void)sig;
+	(void)kill(0, SIGKILL);
+	_exit(1);
+}
 
 static void
 close_from(int lowfd)
@@ -121,10 +136,11 @@ child_prepare(struct lua_app *app, int outfd, int reqfd, pid_t parent)
 	size_t			 i;
 	int			 fd;
 
-	/* The worker's death must take its children along. */
-	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);
+	/*
+	 * Its own process group, so programs a handler starts die with it
+	 * when the worker kills the group (timeout, abort, reap).
+	 */
+	(void)setpgid(0, 0);
 
 	/* The worker's handlers would write into its signal pipe. */
 	memset(&sa, 0, sizeof(sa));
@@ -132,14 +148,20 @@ child_prepare(struct lua_app *app, int outfd, int reqfd, pid_t parent)
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		(void)sigaction(sigs[i], &sa, NULL);
+
+	/*
+	 * The worker's death (SIGKILL included) must take its children
+	 * along, and the programs they started.  Signals are still blocked
+	 * here, so the handler is in place before the first can arrive.
+	 */
+	sa.sa_handler = orphaned;
+	(void)sigaction(CHILD_DEATH_SIG, &sa, NULL);
+	(void)prctl(PR_SET_PDEATHSIG, CHILD_DEATH_SIG);
+	if (getppid() != parent)
+		_exit(1);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 
-	/*
-	 * Its own process group, so programs a handler starts die with it
-	 * when the worker kills the group (timeout, abort, reap).
-	 */
-	(void)setpgid(0, 0);
 	log_child_init();
 	/* Out of the way first, so moving one cannot clobber the other. */
 	if (reqfd != -1 && (reqfd = fcntl(reqfd, F_DUPFD_CLOEXEC,
