@@ -9,9 +9,11 @@
  * under lua_pcall, so no error can reach lua_atpanic.
  */
 #include <sys/random.h>
+#include <sys/resource.h>
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +79,25 @@ has_metatable(lua_State *L, int idx, const char *name)
 }
 
 /*
+ * True when this process cannot open one more descriptor.  Asked in the
+ * message handler, while whatever the failing code opened is still open
+ * (after the unwind the collector may close it), so that the log can
+ * name child_open_files as the likely cause of the error.
+ */
+static int
+fds_exhausted(struct rlimit *rl)
+{
+	int	fd, saved = errno, full;
+
+	if ((fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 0)) != -1)
+		close(fd);
+	full = fd == -1 && errno == EMFILE &&
+	    getrlimit(RLIMIT_NOFILE, rl) == 0;
+	errno = saved;
+	return full;
+}
+
+/*
  * Below every call into app code (lua.c's msghandler): adds a traceback
  * to errors, but passes abort values through untouched so their status
  * survives.
@@ -84,6 +105,7 @@ has_metatable(lua_State *L, int idx, const char *name)
 static int
 app_msghandler(lua_State *L)
 {
+	struct rlimit	 rl;
 	const char	*msg;
 
 	if (has_metatable(L, 1, ABORT_MT))
@@ -96,6 +118,10 @@ app_msghandler(lua_State *L)
 			msg = lua_pushfstring(L, "(error object is a %s value)",
 			    luaL_typename(L, 1));
 	}
+	if (fds_exhausted(&rl))
+		msg = lua_pushfstring(L, "%s [every file descriptor is in use: "
+		    "RLIMIT_NOFILE %d (child_open_files, or the system's)]",
+		    msg, (int)rl.rlim_cur);
 	luaL_traceback(L, L, msg, 1);
 	return 1;
 }

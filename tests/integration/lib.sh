@@ -715,6 +715,63 @@ last_header() {
 	    END { printf "%s", out }'
 }
 
+# ---------------------------------------------------------------- raw FastCGI
+# For what no front end sends on purpose (FCGI_ABORT_REQUEST, half a
+# record, a connection held open), written by hand on a bash /dev/tcp fd.
+
+# _bytes N...: the bytes with these values, on stdout.
+_bytes() {
+	# The inner printf writes "\x01\x2c...", the outer one the bytes.
+	# shellcheck disable=SC2059
+	printf "$(printf '\\x%02x' "$@")"
+}
+
+# fcgi_record TYPE ID [FILE]: one FastCGI record (version 1, no padding)
+# with FILE's bytes (up to 65535) as its content, on stdout.
+fcgi_record() {
+	local len=0
+	[ -z "${3:-}" ] || len=$(wc -c < "$3")
+	_bytes 1 "$1" $(($2 >> 8)) $(($2 & 255)) $((len >> 8)) $((len & 255)) 0 0
+	[ -z "${3:-}" ] || cat "$3"
+}
+
+# fcgi_request_bytes ID KEEP NAME=VALUE...: a whole request on stdout:
+# BEGIN_REQUEST (responder; FCGI_KEEP_CONN when KEEP is 1), one PARAMS
+# record with these pairs (names and values under 128 bytes each), the
+# empty PARAMS and the empty STDIN.
+fcgi_request_bytes() {
+	local id=$1 keep=$2 kv n v f=$TMP/fcgi.content
+	shift 2
+	_bytes 0 1 "$keep" 0 0 0 0 0 > "$f"
+	fcgi_record 1 "$id" "$f"
+	: > "$f"
+	for kv in "$@"; do
+		n=${kv%%=*}
+		v=${kv#*=}
+		[ ${#n} -lt 128 ] && [ ${#v} -lt 128 ] ||
+		    fail "fcgi_request_bytes: $n is too long for a short pair"
+		{ _bytes ${#n} ${#v}; printf '%s%s' "$n" "$v"; } >> "$f"
+	done
+	fcgi_record 4 "$id" "$f"
+	fcgi_record 4 "$id"
+	fcgi_record 5 "$id"
+}
+
+# fcgi_records FILE: the records in FILE, one "TYPE ID CONTENT_LENGTH" line
+# each, and a last line "truncated" if FILE ends inside a record.
+fcgi_records() {
+	od -An -v -tu1 "$1" | awk '
+	    { for (k = 1; k <= NF; k++) b[n++] = $k }
+	    END {
+		while (i + 8 <= n) {
+			len = b[i + 4] * 256 + b[i + 5]
+			print b[i + 1], b[i + 2] * 256 + b[i + 3], len
+			i += 8 + len + b[i + 6]
+		}
+		if (i != n) print "truncated"
+	    }'
+}
+
 # ---------------------------------------------------------------- asserts
 
 # assert_eq EXPECTED GOT [WHAT]

@@ -26,6 +26,7 @@ INTEGRATION_TESTS = \
 	tests/integration/configtest-unknown-key.sh \
 	tests/integration/cors-headers.sh \
 	tests/integration/cors-preflight.sh \
+	tests/integration/fcgi-abort-request.sh \
 	tests/integration/handler-error.sh \
 	tests/integration/handler-spawn.sh \
 	tests/integration/head.sh \
@@ -50,6 +51,7 @@ INTEGRATION_TESTS = \
 	tests/integration/parallel.sh \
 	tests/integration/queue.sh \
 	tests/integration/req-fields.sh \
+	tests/integration/response-flood.sh \
 	tests/integration/request-id.sh \
 	tests/integration/return-nil.sh \
 	tests/integration/return-raw.sh \
@@ -58,6 +60,7 @@ INTEGRATION_TESTS = \
 	tests/integration/scgi-connections.sh \
 	tests/integration/sigterm-inflight.sh \
 	tests/integration/sigterm-timeout.sh \
+	tests/integration/sigterm-twice.sh \
 	tests/integration/timeout-504.sh \
 	tests/integration/two-pools.sh \
 	tests/integration/two-protocols.sh \
@@ -76,7 +79,8 @@ dist_check_DATA = \
 # PROTOCOL=scgi (lib.sh then writes "protocol = scgi" into the pool and
 # serves nginx/fcgiserve-scgi-site.conf; lighttpd.sh uses mod_scgi).  Each
 # run has its own name, log and result.  Left out, as FastCGI-only or not
-# about the protocol: cgi-fcgi*.sh, keepalive.sh, malformed-record.sh
+# about the protocol: cgi-fcgi*.sh, keepalive.sh, malformed-record.sh,
+# fcgi-abort-request.sh
 # (FastCGI records, libfcgi's client, keep-alive; they skip themselves
 # under PROTOCOL=scgi), two-pools.sh, two-protocols.sh and
 # scgi-connections.sh (they choose their protocols themselves), cli.sh,
@@ -113,6 +117,7 @@ SCGI_INTEGRATION_TESTS = \
 	tests/integration/scgi/parallel.sh \
 	tests/integration/scgi/queue.sh \
 	tests/integration/scgi/req-fields.sh \
+	tests/integration/scgi/response-flood.sh \
 	tests/integration/scgi/request-id.sh \
 	tests/integration/scgi/return-nil.sh \
 	tests/integration/scgi/return-raw.sh \
@@ -120,6 +125,7 @@ SCGI_INTEGRATION_TESTS = \
 	tests/integration/scgi/return-table.sh \
 	tests/integration/scgi/sigterm-inflight.sh \
 	tests/integration/scgi/sigterm-timeout.sh \
+	tests/integration/scgi/sigterm-twice.sh \
 	tests/integration/scgi/timeout-504.sh \
 	tests/integration/scgi/worker-respawn.sh
 

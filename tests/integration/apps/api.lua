@@ -151,11 +151,13 @@ app:get("/hog", function()
   for i = 1, math.maxinteger do t[i] = string.rep("x", 1024 * 1024) .. i end
 end)
 
--- Opens ?n= files and keeps them (child_open_files).
+-- Opens ?n= files and keeps them (child_open_files); with ?strict=1 a
+-- failure to open is a Lua error (a 500), else it is answered.
 app:get("/files", function(req)
   local n, files = tonumber(req.query.n) or 1, {}
   for i = 1, n do
     local f, err = io.open("/dev/null")
+    if not f and req.query.strict then error(err) end
     if not f then return { opened = i - 1, error = err } end
     files[i] = f
   end
