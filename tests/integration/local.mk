@@ -19,6 +19,7 @@ INTEGRATION_TESTS = \
 	tests/integration/child-open-files.sh \
 	tests/integration/cgi-fcgi.sh \
 	tests/integration/child-exit.sh \
+	tests/integration/child-fds.sh \
 	tests/integration/cli.sh \
 	tests/integration/client-abort.sh \
 	tests/integration/configtest-good.sh \
@@ -91,6 +92,7 @@ SCGI_INTEGRATION_TESTS = \
 	tests/integration/scgi/bad-json.sh \
 	tests/integration/scgi/body-too-large.sh \
 	tests/integration/scgi/child-exit.sh \
+	tests/integration/scgi/child-fds.sh \
 	tests/integration/scgi/client-abort.sh \
 	tests/integration/scgi/configtest-good.sh \
 	tests/integration/scgi/cors-headers.sh \

@@ -1,0 +1,64 @@
+#!/bin/bash
+# A request child holds only the descriptors it needs: stdin (/dev/null),
+# stdout and stderr (the error log) and its answer pipe (3).  Not the
+# listening socket, not its own client's connection, not other clients'
+# connections, though the worker holds all of them when it forks.  Both
+# ways a child comes to be are covered: a spare forked ahead (refilled
+# while the connections are open) and a fork for the request when no
+# spare is left.
+. "$(dirname "$0")/lib.sh" || exit 99
+requires curl
+port=$(freeport)
+write_conf api.lua "listen=127.0.0.1:$port" spare_children=1
+start_fcgiserve
+start_nginx "127.0.0.1:$port"
+
+# sockets PID: the socket descriptors of PID, one "fd -> socket:[inode]" a line.
+sockets() {
+	local f t
+	for f in /proc/"$1"/fd/*; do
+		t=$(readlink "$f" 2>/dev/null) || continue
+		case $t in socket:*) echo "${f##*/} -> $t" ;; esac
+	done
+}
+
+# Two idle peers of our own.  A first request then uses the spare forked
+# at start, and its replacement is forked while the worker holds them.
+# Two requests held in their children follow: the first gets that spare,
+# the second a child forked for it, while the worker holds the listening
+# socket and four client connections.
+exec 4<> "/dev/tcp/127.0.0.1/$port" || fail "cannot connect to 127.0.0.1:$port"
+exec 5<> "/dev/tcp/127.0.0.1/$port" || fail "cannot connect to 127.0.0.1:$port"
+http GET /hello/first > /dev/null
+assert_status 200
+http_bg one GET "/hold?release=$TMP/go&pidfile=$TMP/one.pid"
+wait_file "$TMP/one.pid"
+http_bg two GET "/hold?release=$TMP/go&pidfile=$TMP/two.pid"
+wait_file "$TMP/two.pid"
+
+worker=$(ps -o pid= --ppid "$FCGISERVE_PID" | tr -d ' ')
+assert_match '^[0-9]+$' "$worker" "the one worker's pid"
+n=$(sockets "$worker" | wc -l)
+note "worker $worker holds $n sockets"
+[ "$n" -ge 5 ] ||
+    fail "the worker holds $n sockets, expected the listener and 4 connections: $(sockets "$worker")"
+
+for pid in $(cat "$TMP/one.pid" "$TMP/two.pid") \
+    $(ps -o pid= --ppid "$worker"); do
+	s=$(sockets "$pid")
+	[ -z "$s" ] || fail "child $pid holds sockets: $s"
+done
+for pid in $(cat "$TMP/one.pid" "$TMP/two.pid"); do
+	fds=$(ls "/proc/$pid/fd" | sort -n | tr '\n' ' ')
+	assert_eq "0 1 2 3 " "$fds" "descriptors of request child $pid"
+	assert_match '^pipe:' "$(readlink "/proc/$pid/fd/3")" "fd 3 of child $pid"
+	assert_eq /dev/null "$(readlink "/proc/$pid/fd/0")" "fd 0 of child $pid"
+done
+exec 4<&- 5<&-
+
+touch "$TMP/go"
+http_wait one
+assert_status 200
+http_wait two
+assert_status 200
+stop_fcgiserve
