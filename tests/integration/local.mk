@@ -65,6 +65,7 @@ INTEGRATION_TESTS = \
 	tests/integration/timeout-504.sh \
 	tests/integration/two-pools.sh \
 	tests/integration/two-protocols.sh \
+	tests/integration/worker-kill-load.sh \
 	tests/integration/worker-respawn.sh
 
 dist_check_SCRIPTS = $(INTEGRATION_TESTS)
@@ -129,6 +130,7 @@ SCGI_INTEGRATION_TESTS = \
 	tests/integration/scgi/sigterm-timeout.sh \
 	tests/integration/scgi/sigterm-twice.sh \
 	tests/integration/scgi/timeout-504.sh \
+	tests/integration/scgi/worker-kill-load.sh \
 	tests/integration/scgi/worker-respawn.sh
 
 TESTS += $(SCGI_INTEGRATION_TESTS)
