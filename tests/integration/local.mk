@@ -43,6 +43,7 @@ INTEGRATION_TESTS = \
 	tests/integration/listen-mode.sh \
 	tests/integration/log-reopen.sh \
 	tests/integration/malformed-record.sh \
+	tests/integration/max-connections.sh \
 	tests/integration/method-not-allowed.sh \
 	tests/integration/nginx-413.sh \
 	tests/integration/nginx-502.sh \
@@ -51,6 +52,7 @@ INTEGRATION_TESTS = \
 	tests/integration/overload-503.sh \
 	tests/integration/parallel.sh \
 	tests/integration/queue.sh \
+	tests/integration/read-timeout.sh \
 	tests/integration/req-fields.sh \
 	tests/integration/response-flood.sh \
 	tests/integration/request-id.sh \
@@ -111,6 +113,7 @@ SCGI_INTEGRATION_TESTS = \
 	tests/integration/scgi/listen-ipv6.sh \
 	tests/integration/scgi/listen-mode.sh \
 	tests/integration/scgi/log-reopen.sh \
+	tests/integration/scgi/max-connections.sh \
 	tests/integration/scgi/method-not-allowed.sh \
 	tests/integration/scgi/nginx-413.sh \
 	tests/integration/scgi/nginx-502.sh \
@@ -119,6 +122,7 @@ SCGI_INTEGRATION_TESTS = \
 	tests/integration/scgi/overload-503.sh \
 	tests/integration/scgi/parallel.sh \
 	tests/integration/scgi/queue.sh \
+	tests/integration/scgi/read-timeout.sh \
 	tests/integration/scgi/req-fields.sh \
 	tests/integration/scgi/response-flood.sh \
 	tests/integration/scgi/request-id.sh \
