@@ -60,6 +60,7 @@ INTEGRATION_TESTS = \
 	tests/integration/return-raw.sh \
 	tests/integration/return-status-headers.sh \
 	tests/integration/return-table.sh \
+	tests/integration/scale-out.sh \
 	tests/integration/scgi-connections.sh \
 	tests/integration/sigterm-inflight.sh \
 	tests/integration/sigterm-timeout.sh \
@@ -75,6 +76,7 @@ dist_check_DATA = \
 	tests/integration/lib.sh \
 	tests/integration/apps/api.lua \
 	tests/integration/apps/function.lua \
+	tests/integration/apps/host.lua \
 	tests/integration/apps/isolation.lua \
 	tests/integration/apps/syntax-error.lua
 
@@ -84,9 +86,9 @@ dist_check_DATA = \
 # serves nginx/fcgiserve-scgi-site.conf; lighttpd.sh uses mod_scgi).  Each
 # run has its own name, log and result.  Left out, as FastCGI-only or not
 # about the protocol: cgi-fcgi*.sh, keepalive.sh, malformed-record.sh,
-# fcgi-abort-request.sh
-# (FastCGI records, libfcgi's client, keep-alive; they skip themselves
-# under PROTOCOL=scgi), two-pools.sh, two-protocols.sh and
+# fcgi-abort-request.sh, scale-out.sh (FastCGI records, libfcgi's client,
+# keep-alive, the FastCGI upstream site; they skip themselves under
+# PROTOCOL=scgi), two-pools.sh, two-protocols.sh and
 # scgi-connections.sh (they choose their protocols themselves), cli.sh,
 # configtest-lua-syntax.sh and configtest-unknown-key.sh (no pool runs).
 SCGI_INTEGRATION_TESTS = \

@@ -42,3 +42,13 @@ cp "$top_srcdir/nginx/fcgiserve-cors.conf" "$d/conf.d/"
 rm "$d/$params"
 ! "$NGINX_BIN" -t -q -e "$d/error.log" -p "$d/" -c "$d/nginx.conf" 2>/dev/null ||
     fail "nginx -t passed without $params: the site no longer includes it"
+
+# The scale-out site (FastCGI over TCP to several hosts) in place of the
+# FastCGI site.
+if [ "$PROTOCOL" = fastcgi ]; then
+	cp "$top_srcdir/nginx/$params" "$d/"
+	cp "$top_srcdir/nginx/fcgiserve-upstream.conf" "$d/sites-enabled/fcgiserve"
+	out=$("$NGINX_BIN" -t -e "$d/error.log" -p "$d/" -c "$d/nginx.conf" 2>&1) ||
+	    fail "nginx -t failed for fcgiserve-upstream.conf: $out"
+	assert_match 'test is successful' "$out" "nginx -t output (fcgiserve-upstream.conf)"
+fi

@@ -244,6 +244,7 @@ for f in /lib/systemd/system/fcgiserve.service \
     /usr/share/fcgiserve/nginx/fcgiserve-site.conf \
     /usr/share/fcgiserve/nginx/fcgiserve-cors.conf \
     /usr/share/fcgiserve/nginx/fcgiserve_params \
+    /usr/share/fcgiserve/nginx/fcgiserve-upstream.conf \
     /usr/share/doc/fcgiserve/README.Debian \
     /usr/share/doc/fcgiserve/copyright; do
 	check "installs $f" test -f "$f"
