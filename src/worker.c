@@ -758,6 +758,14 @@ conn_free(struct conn *c)
 	while ((j = TAILQ_FIRST(&c->jobs)) != NULL) {
 		TAILQ_REMOVE(&c->jobs, j, conn_entry);
 		j->conn = NULL;
+		/* One line per request lost, with its id (unless said). */
+		if (j->pid != 0 && !j->aborted && !j->timed_out && !j->overflow)
+			log_msg(LOG_LVL_INFO, j->rid, "connection from %s closed "
+			    "before the answer; killing child %ld", c->peer,
+			    (long)j->pid);
+		else if (j->pid == 0)
+			log_msg(LOG_LVL_INFO, j->rid, "connection from %s closed "
+			    "before the answer; dropped from the queue", c->peer);
 		if (j->pid != 0) {
 			job_kill(j);
 		} else {

@@ -27,6 +27,8 @@ for p in $pid $below; do
 done
 wait_log "child $pid reaped after the peer went away" 2
 assert_log 'peer closed the connection with requests in flight'
+# At the default log level too, a line names the request it cost.
+assert_log "info .*rid=gone-1: connection from .* closed before the answer; killing child $pid"
 assert_no_log 'rid=gone-1: .*(timed out|killed by signal|without a complete)'
 
 http GET /hello/after > /dev/null
