@@ -23,8 +23,8 @@
 #define CHILD_OUT_FD	3
 #define CHILD_REQ_FD	4
 
-static void
-close_from(int lowfd)
+void
+child_close_from(int lowfd)
 {
 #ifdef HAVE_CLOSE_RANGE
 	if (close_range((unsigned)lowfd, ~0U, 0) == 0)
@@ -150,7 +150,7 @@ child_prepare(struct lua_app *app, int outfd, int reqfd, pid_t parent)
 		_exit(1);
 	if (reqfd != -1 && dup3(reqfd, CHILD_REQ_FD, O_CLOEXEC) == -1)
 		_exit(1);
-	close_from(reqfd != -1 ? CHILD_REQ_FD + 1 : CHILD_OUT_FD + 1);
+	child_close_from(reqfd != -1 ? CHILD_REQ_FD + 1 : CHILD_OUT_FD + 1);
 	/* print() in a handler goes to the error log, not the master's stdout;
 	   io.read() sees end of file, not the master's stdin. */
 	(void)dup2(STDERR_FILENO, STDOUT_FILENO);
