@@ -45,8 +45,8 @@ orphaned(int sig)
  * ~350 us), the loop over _SC_OPEN_MAX (20000 there) ~4.4 ms, which is
  * why it is only the fallback for kernels and libcs without close_range.
  */
-static void
-close_from(int lowfd)
+void
+child_close_from(int lowfd)
 {
 #ifdef HAVE_CLOSE_RANGE
 	if (close_range((unsigned)lowfd, ~0U, 0) == 0)
@@ -179,7 +179,7 @@ child_prepare(struct lua_app *app, int outfd, int reqfd, pid_t parent)
 		_exit(1);
 	if (reqfd != -1 && dup3(reqfd, CHILD_REQ_FD, O_CLOEXEC) == -1)
 		_exit(1);
-	close_from(reqfd != -1 ? CHILD_REQ_FD + 1 : CHILD_OUT_FD + 1);
+	child_close_from(reqfd != -1 ? CHILD_REQ_FD + 1 : CHILD_OUT_FD + 1);
 	/* print() in a handler goes to the error log, not the master's stdout;
 	   io.read() sees end of file, not the master's stdin. */
 	(void)dup2(STDERR_FILENO, STDOUT_FILENO);

@@ -1,11 +1,15 @@
 /*
- * Spare children.  Each is forked from the template, runs child_spare()
- * (all its set-up done) and blocks reading a pipe.  Taking one costs a
- * write of the packed request instead of a fork.  The replacement is
- * forked once the answer is queued (spare_refill), at the worker's lowest
- * event priority: libevent runs it only in a loop iteration with nothing
- * else to do, so the answer is written to the socket first, and a fork
- * never sits between a running request and its answer.
+ * Spare children.  Each is a copy of the template that has run
+ * child_spare() (all its set-up done) and blocks reading a pipe.  Taking
+ * one costs a write of the packed request instead of a fork.
+ *
+ * Spares are forked by the zygote (zygote.c), in parallel with the
+ * worker: the worker only asks for one ('F') when it takes one, and adds
+ * the pid and pipes the zygote sends back.  Where the zygote cannot clone
+ * (clone3 missing, e.g. under valgrind) or keeps dying, the worker forks
+ * spares itself, at its lowest event priority: libevent runs that only in
+ * a loop iteration with nothing else to do, so a fork never sits between
+ * a running request and its answer.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -15,14 +19,17 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "child.h"
 #include "log.h"
 #include "spare.h"
+#include "zygote.h"
 
 #define PIPE_DEFAULT_SIZE	65536
+#define ZYGOTE_RESTART_SEC	1	/* at most one zygote a second */
 
 struct spare {
 	TAILQ_ENTRY(spare)	 entry;
@@ -37,8 +44,22 @@ static struct spareq		 spares = TAILQ_HEAD_INITIALIZER(spares);
 static struct spareq		 dying = TAILQ_HEAD_INITIALIZER(dying);
 static int			 nspares, target, stopped;
 static struct lua_app		*app;
+static struct event_base	*base;
 static struct event		*ev_refill;
 static struct buf		 packed;	/* reused for every request */
+
+static struct {
+	pid_t			 pid;		/* -1: none */
+	int			 fd;
+	int			 pending;	/* asked for, not received */
+	int			 disabled;	/* cannot clone: never again */
+	int			 killed;	/* by us: reaped quietly */
+	time_t			 started;
+	struct event		*ev;
+	struct event		*ev_retry;	/* a restart held back */
+} zy = { -1, -1, 0, 0, 0, 0, NULL, NULL };
+
+static void	fill(void);
 
 static void
 spare_free(struct spareq *q, struct spare *s)
@@ -53,37 +74,60 @@ spare_free(struct spareq *q, struct spare *s)
 	free(s);
 }
 
+/* Moves s to the dying list, killed. */
+static void
+spare_kill(struct spare *s)
+{
+	(void)kill(-s->pid, SIGKILL);
+	TAILQ_REMOVE(&spares, s, entry);
+	nspares--;
+	TAILQ_INSERT_TAIL(&dying, s, entry);
+}
+
 /* Kills every idle spare; they stay on the dying list until reaped. */
 static void
 kill_idle(void)
 {
 	struct spare	*s;
 
-	while ((s = TAILQ_FIRST(&spares)) != NULL) {
-		(void)kill(-s->pid, SIGKILL);
-		TAILQ_REMOVE(&spares, s, entry);
-		nspares--;
-		TAILQ_INSERT_TAIL(&dying, s, entry);
-	}
+	while ((s = TAILQ_FIRST(&spares)) != NULL)
+		spare_kill(s);
 }
 
+/* Lists a new spare; the fds are ours now. */
+static int
+spare_add(pid_t pid, int req_fd, int out_fd)
+{
+	struct spare	*s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		(void)kill(-pid, SIGKILL);
+		close(req_fd);
+		close(out_fd);
+		return -1;
+	}
+	s->pid = pid;
+	s->req_fd = req_fd;
+	s->out_fd = out_fd;
+	TAILQ_INSERT_TAIL(&spares, s, entry);
+	nspares++;
+	if (stopped)
+		spare_kill(s);
+	return 0;
+}
+
+/* The worker forks a spare itself (no zygote). */
 static int
 spare_fork(void)
 {
-	struct spare	*s;
-	int		 req[2], out[2];
-	pid_t		 pid, parent = getpid();
+	int	 req[2], out[2];
+	pid_t	 pid, parent = getpid();
 
-	if ((s = calloc(1, sizeof(*s))) == NULL)
+	if (pipe2(req, O_CLOEXEC) == -1)
 		return -1;
-	if (pipe2(req, O_CLOEXEC) == -1) {
-		free(s);
-		return -1;
-	}
 	if (pipe2(out, O_CLOEXEC) == -1) {
 		close(req[0]);
 		close(req[1]);
-		free(s);
 		return -1;
 	}
 	if ((pid = child_fork()) == 0)
@@ -93,17 +137,11 @@ spare_fork(void)
 	if (pid == -1) {
 		close(req[1]);
 		close(out[0]);
-		free(s);
 		return -1;
 	}
-	s->pid = pid;
-	s->req_fd = req[1];
-	s->out_fd = out[0];
-	(void)fcntl(s->req_fd, F_SETFL, O_NONBLOCK);
-	(void)fcntl(s->out_fd, F_SETFL, O_NONBLOCK);
-	TAILQ_INSERT_TAIL(&spares, s, entry);
-	nspares++;
-	return 0;
+	(void)fcntl(req[1], F_SETFL, O_NONBLOCK);
+	(void)fcntl(out[0], F_SETFL, O_NONBLOCK);
+	return spare_add(pid, req[1], out[0]);
 }
 
 static void
@@ -123,17 +161,128 @@ refill_cb(evutil_socket_t fd, short events, void *arg)
 		event_active(ev_refill, EV_TIMEOUT, 0);
 }
 
-void
-spare_init(struct event_base *base, struct lua_app *a, int n)
+/* Stops talking to the zygote; its pid stays known until it is reaped. */
+static void
+zygote_hangup(void)
 {
+	if (zy.fd == -1)
+		return;
+	event_free(zy.ev);
+	close(zy.fd);
+	zy.fd = -1;
+	zy.ev = NULL;
+	zy.pending = 0;
+}
+
+/* Kills the zygote, quietly; the spares it sent stay. */
+static void
+zygote_kill(void)
+{
+	if (zy.pid == -1)
+		return;
+	(void)kill(zy.pid, SIGKILL);
+	zy.killed = 1;
+	zygote_hangup();
+}
+
+static void
+zygote_cb(evutil_socket_t fd, short events, void *arg)
+{
+	pid_t	pid;
+	int	rc, req_fd, out_fd;
+
+	(void)fd;
+	(void)events;
+	(void)arg;
+	while ((rc = zygote_recv(zy.fd, &pid, &req_fd, &out_fd)) == 1) {
+		zy.pending--;
+		if (pid == -1) {
+			/* No clone3 (old kernel, valgrind): never again. */
+			zy.disabled = errno == ENOSYS || errno == EPERM ||
+			    errno == EINVAL;
+			log_msg(zy.disabled ? LOG_LVL_INFO : LOG_LVL_WARN, NULL,
+			    "spare zygote cannot fork (%s); the worker forks "
+			    "spares itself%s", strerror(errno), zy.disabled ?
+			    "" : " for now");
+			zygote_kill();
+			break;
+		}
+		/* As child_fork does; the spare does too: no race. */
+		(void)setpgid(pid, pid);
+		(void)spare_add(pid, req_fd, out_fd);
+	}
+	if (rc == -1)
+		zygote_hangup();	/* it died: reaped and logged soon */
+	fill();
+}
+
+/* The zygote, started if there is none: 0, or -1 when there cannot be. */
+static int
+zygote_ensure(void)
+{
+	static const struct timeval	retry = { ZYGOTE_RESTART_SEC, 0 };
+	time_t				now = time(NULL);
+
+	if (zy.pid != -1)
+		return zy.fd != -1 ? 0 : -1;
+	if (zy.disabled)
+		return -1;
+	if (now - zy.started < ZYGOTE_RESTART_SEC) {
+		if (!evtimer_pending(zy.ev_retry, NULL))
+			evtimer_add(zy.ev_retry, &retry);
+		return -1;
+	}
+	zy.started = now;
+	zy.killed = 0;
+	if ((zy.pid = zygote_start(app, &zy.fd)) == -1) {
+		log_warn("fork the spare zygote");
+		return -1;
+	}
+	if ((zy.ev = event_new(base, zy.fd, EV_READ | EV_PERSIST, zygote_cb,
+	    NULL)) == NULL || event_add(zy.ev, NULL) == -1)
+		fatalx("spare: event_new");
+	return 0;
+}
+
+static void
+retry_cb(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+	if (!stopped)
+		(void)zygote_ensure();
+	fill();
+}
+
+/* Asks for the spares missing, from the zygote or else from the worker. */
+static void
+fill(void)
+{
+	if (stopped || nspares + zy.pending >= target)
+		return;
+	if (zygote_ensure() == -1) {
+		event_active(ev_refill, EV_TIMEOUT, 0);
+		return;
+	}
+	while (nspares + zy.pending < target && zygote_ask(zy.fd) == 0)
+		zy.pending++;
+}
+
+void
+spare_init(struct event_base *b, struct lua_app *a, int n)
+{
+	base = b;
 	app = a;
 	target = n;
 	if (target <= 0)
 		return;
 	if ((ev_refill = event_new(base, -1, 0, refill_cb, NULL)) == NULL ||
-	    event_priority_set(ev_refill, event_base_get_npriorities(base) - 1))
+	    event_priority_set(ev_refill, event_base_get_npriorities(base) - 1) ||
+	    (zy.ev_retry = evtimer_new(base, retry_cb, NULL)) == NULL)
 		fatalx("spare: event_new");
-	event_active(ev_refill, EV_TIMEOUT, 0);
+	zy.started = time(NULL) - ZYGOTE_RESTART_SEC;
+	fill();
 }
 
 int
@@ -157,10 +306,7 @@ spare_take(const struct request *req, const char *rid, pid_t *pid,
 		/* Cannot happen with room for it; never leave a half message. */
 		log_warnx("spare %ld: short write of a request (%zd of %zu)",
 		    (long)s->pid, n, packed.len);
-		(void)kill(-s->pid, SIGKILL);
-		TAILQ_REMOVE(&spares, s, entry);
-		nspares--;
-		TAILQ_INSERT_TAIL(&dying, s, entry);
+		spare_kill(s);
 		goto refill;
 	}
 	*pid = s->pid;
@@ -177,8 +323,7 @@ refill:
 void
 spare_refill(void)
 {
-	if (!stopped && nspares < target)
-		event_active(ev_refill, EV_TIMEOUT, 0);
+	fill();
 }
 
 int
@@ -186,6 +331,19 @@ spare_reaped(pid_t pid, int status)
 {
 	struct spare	*s;
 
+	if (pid == zy.pid) {
+		if (!zy.killed)
+			log_msg(LOG_LVL_WARN, NULL, "spare zygote %ld %s %d",
+			    (long)pid, WIFSIGNALED(status) ? "killed by "
+			    "signal" : "exited with status", WIFSIGNALED(status)
+			    ? WTERMSIG(status) : WEXITSTATUS(status));
+		zygote_hangup();
+		zy.pid = -1;
+		if (!stopped)
+			(void)zygote_ensure();	/* or at the next fill */
+		fill();
+		return 1;
+	}
 	TAILQ_FOREACH(s, &dying, entry)
 		if (s->pid == pid) {
 			spare_free(&dying, s);
@@ -201,8 +359,7 @@ spare_reaped(pid_t pid, int status)
 	    "exited with status", WIFSIGNALED(status) ? WTERMSIG(status) :
 	    WEXITSTATUS(status));
 	spare_free(&spares, s);
-	if (!stopped && nspares < target)
-		event_active(ev_refill, EV_TIMEOUT, 0);
+	fill();
 	return 1;
 }
 
@@ -210,6 +367,9 @@ void
 spare_stop(void)
 {
 	stopped = 1;
+	zygote_kill();
+	if (zy.ev_retry != NULL)
+		evtimer_del(zy.ev_retry);
 	kill_idle();
 }
 
@@ -217,6 +377,8 @@ void
 spare_renew(void)
 {
 	kill_idle();
-	if (!stopped && target > 0)
-		event_active(ev_refill, EV_TIMEOUT, 0);
+	/* Its later spares must log to the file the worker has reopened. */
+	if (zy.fd != -1 && zygote_send_log(zy.fd, STDERR_FILENO) == -1)
+		zygote_kill();
+	fill();
 }

@@ -65,6 +65,7 @@ INTEGRATION_TESTS = \
 	tests/integration/sigterm-inflight.sh \
 	tests/integration/sigterm-timeout.sh \
 	tests/integration/sigterm-twice.sh \
+	tests/integration/spare-zygote.sh \
 	tests/integration/timeout-504.sh \
 	tests/integration/two-pools.sh \
 	tests/integration/two-protocols.sh \

@@ -1,0 +1,39 @@
+/*
+ * The zygote: a copy of the template, forked once per worker, that forks
+ * spare children on the worker's behalf.  It clones them with
+ * CLONE_PARENT, so each spare is the worker's own child (reaped, killed
+ * and accounted by the worker as before) while the cost of fork(2) is
+ * paid by another process, in parallel with the worker's event loop and
+ * without copy-on-write faults in the worker afterwards.
+ *
+ * Messages over a SOCK_SEQPACKET pair:
+ *   worker -> zygote  'F'            fork one spare
+ *                     'L' + fd       use fd as the log from now on
+ *   zygote -> worker  pid + 2 fds    a spare: its request pipe's write end
+ *                                    and its answer pipe's read end
+ *                     pid -1, errno  the fork failed
+ */
+#ifndef FCGISERVE_ZYGOTE_H
+#define FCGISERVE_ZYGOTE_H
+
+#include <sys/types.h>
+
+#include "lua_app.h"
+
+/*
+ * Forks the zygote.  Returns its pid and stores the worker's end of the
+ * socket (close-on-exec, non-blocking) in fd, or -1 (errno set).
+ */
+pid_t	zygote_start(struct lua_app *, int *fd);
+/* Asks for one spare: 0, or -1 (errno set; EAGAIN: try later). */
+int	zygote_ask(int fd);
+/* Hands the zygote a new log file for its later spares: 0 or -1. */
+int	zygote_send_log(int fd, int logfd);
+/*
+ * Receives one answer: 1 with *pid and the two fds (non-blocking) of a
+ * new spare, or *pid == -1 and errno when the zygote could not fork;
+ * 0 when nothing is waiting; -1 when the zygote is gone.
+ */
+int	zygote_recv(int fd, pid_t *pid, int *req_fd, int *out_fd);
+
+#endif
