@@ -188,6 +188,26 @@ START_TEST(test_every_key)
 }
 END_TEST
 
+/* The limit keys at the other end of their ranges. */
+START_TEST(test_limit_keys_low)
+{
+	struct conf	*c = parse(POOL
+	    "max_params = 1\n"
+	    "max_params_size = 1k\n"
+	    "max_param_length = 64m\n"
+	    "header_timeout = 1ms\n"
+	    "max_requests_per_connection = 0\n");
+	struct pool_conf *p = c->pools;
+
+	ck_assert_int_eq(p->max_params, 1);
+	ck_assert_uint_eq(p->max_params_size, 1024);
+	ck_assert_uint_eq(p->max_param_length, 64 << 20);
+	ck_assert_uint_eq(p->header_timeout_ms, 1);
+	ck_assert_int_eq(p->max_requests_per_connection, 0);
+	conf_free(c);
+}
+END_TEST
+
 START_TEST(test_enums)
 {
 	static const char *const levels[] = { "error", "warn", "info", "debug" };
@@ -1015,6 +1035,7 @@ conf_suite(void)
 	tc = tcase_create("keys");
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_every_key);
+	tcase_add_test(tc, test_limit_keys_low);
 	tcase_add_test(tc, test_enums);
 	tcase_add_test(tc, test_bounds);
 	tcase_add_test(tc, test_listen_forms);
