@@ -611,14 +611,15 @@ conn_too_large(struct conn *c, const struct request_event *ev)
 /*
  * After max_requests_per_connection requests the connection reads no
  * more: it closes once their answers are out, and the peer reconnects
- * (nginx does, with its keepalive upstreams).
+ * (nginx does, with its keepalive upstreams).  A request that did not
+ * ask to keep the connection closes it anyway: nothing to log.
  */
 static void
-conn_count_request(struct conn *c)
+conn_count_request(struct conn *c, int keep_conn)
 {
 	int	max = w.pool->max_requests_per_connection;
 
-	if (max == 0 || ++c->nrequests < max || c->closing)
+	if (max == 0 || ++c->nrequests < max || c->closing || !keep_conn)
 		return;
 	log_msg(LOG_LVL_INFO, NULL, "%s: max_requests_per_connection (%d) "
 	    "reached; closing the connection once answered", c->peer, max);
@@ -642,9 +643,11 @@ conn_head_timeout_cb(evutil_socket_t fd, short events, void *arg)
  * header_timeout runs from the first byte of a request until its params
  * are complete, however steadily they trickle in (read_timeout only sees
  * silence): a peer cannot hold a connection by sending a request slowly.
+ * A read that completed a request (progress) restarts it for the next
+ * one, which may have begun in the same read.
  */
 static void
-conn_head_timer(struct conn *c)
+conn_head_timer(struct conn *c, int progress)
 {
 	struct timeval	tv;
 
@@ -652,7 +655,7 @@ conn_head_timer(struct conn *c)
 		evtimer_del(c->ev_head);
 		return;
 	}
-	if (evtimer_pending(c->ev_head, NULL))
+	if (!progress && evtimer_pending(c->ev_head, NULL))
 		return;
 	tv.tv_sec = w.pool->header_timeout_ms / 1000;
 	tv.tv_usec = (w.pool->header_timeout_ms % 1000) * 1000;
@@ -667,6 +670,7 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	struct evbuffer_iovec	 v;
 	struct request_event	 ev;
 	size_t			 used;
+	int			 progress = 0, keep;
 
 	while (!c->closing && evbuffer_peek(in, -1, NULL, &v, 1) > 0) {
 		memset(&ev, 0, sizeof(ev));
@@ -676,12 +680,16 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		case REQ_EV_NEED_MORE:
 			break;
 		case REQ_EV_REQUEST:
+			keep = ev.req->keep_conn;
 			dispatch(c, ev.req);
-			conn_count_request(c);
+			conn_count_request(c, keep);
+			progress = 1;
 			break;
 		case REQ_EV_TOO_LARGE:
+			keep = ev.req->keep_conn;
 			conn_too_large(c, &ev);
-			conn_count_request(c);
+			conn_count_request(c, keep);
+			progress = 1;
 			break;
 		case REQ_EV_ABORT:
 			conn_abort(c, ev.id);
@@ -701,7 +709,7 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, evbuffer_get_length(in));
 	else
 		conn_arm(c);
-	conn_head_timer(c);
+	conn_head_timer(c, progress);
 }
 
 static void
