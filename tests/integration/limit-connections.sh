@@ -9,10 +9,14 @@ port=$(freeport)
 write_conf limits.lua "listen=127.0.0.1:$port" workers=1 max_connections=3 read_timeout=60s
 start_fcgiserve
 
+accepted() {
+	[ "$(count_log 'accepted connection')" -eq "$1" ]
+}
+
 raw_connect 3
 raw_connect 4
 raw_connect 5
-wait_for 10 test "$(count_log 'accepted connection')" -eq 3 ||
+wait_for 10 accepted 3 ||
     fail "3 connections: $(count_log 'accepted connection') accepted"
 
 raw_get /hello > "$TMP/request"
