@@ -391,6 +391,8 @@ request_suite(void)
 	tcase_add_test(tc, test_limit_param);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("body");
+	/* A million checked appends: seconds on a loaded machine. */
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_body);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("pack");
