@@ -85,6 +85,17 @@ static const struct conf_key conf_keys[] = {
 	    1024, 1ULL << 30, "a size from 1k to 1g (e.g. 64m)" },
 	{ "read_timeout", SECT_POOL, T_DURATION, POFF(read_timeout_ms),
 	    1, 24 * HOUR_MS, "a duration from 1ms to 24h (e.g. 60s)" },
+	{ "max_params", SECT_POOL, T_INT, POFF(max_params), 1, 65535,
+	    "an integer from 1 to 65535" },
+	{ "max_params_size", SECT_POOL, T_SIZE, POFF(max_params_size),
+	    1024, 64ULL << 20, "a size from 1k to 64m (e.g. 128k)" },
+	{ "max_param_length", SECT_POOL, T_SIZE, POFF(max_param_length),
+	    64, 64ULL << 20, "a size from 64 to 64m (e.g. 32k)" },
+	{ "header_timeout", SECT_POOL, T_DURATION, POFF(header_timeout_ms),
+	    1, HOUR_MS, "a duration from 1ms to 1h (e.g. 10s)" },
+	{ "max_requests_per_connection", SECT_POOL, T_INT,
+	    POFF(max_requests_per_connection), 0, 1000000000,
+	    "an integer from 0 (no limit) to 1000000000" },
 	{ "child_memory_limit", SECT_POOL, T_SIZE, POFF(child_memory_limit),
 	    0, 256ULL << 30, "a size from 0 (none) to 256g (e.g. 512m)" },
 	{ "child_cpu_limit", SECT_POOL, T_INT, POFF(child_cpu_limit), 0, 86400,
@@ -631,6 +642,11 @@ conf_new_pool(struct parser *p, const char *name)
 	pool->read_timeout_ms = 60000;
 	pool->request_timeout_ms = 30 * 1000;
 	pool->max_body_size = 1024 * 1024;
+	pool->max_params = 128;
+	pool->max_params_size = 128 * 1024;
+	pool->max_param_length = 32 * 1024;
+	pool->header_timeout_ms = 10 * 1000;
+	pool->max_requests_per_connection = 0;
 	if (p->tail == NULL)
 		p->conf->pools = pool;
 	else

@@ -37,6 +37,12 @@ struct pool_conf {
 	uint64_t		 read_timeout_ms;	/* idle connection; 60s */
 	size_t			 max_body_size;	/* default 1m */
 	size_t			 max_response_size;	/* default 64m */
+	int			 max_params;	/* per request; default 128 */
+	size_t			 max_params_size;	/* names + values; 128k */
+	size_t			 max_param_length;	/* one name or value; 32k */
+	uint64_t		 header_timeout_ms;	/* first byte to end of
+							   params; 10s */
+	int			 max_requests_per_connection;	/* 0: no limit */
 	size_t			 child_memory_limit;	/* RLIMIT_AS; 0: none */
 	int			 child_cpu_limit;	/* RLIMIT_CPU s; 0: none */
 	int			 child_open_files;	/* RLIMIT_NOFILE; 0: as is */

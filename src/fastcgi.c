@@ -9,8 +9,14 @@
  * Answers to cases the spec leaves open:
  * - Events fire when a record's content is complete; its padding is then
  *   skipped on the next call.  Faults visible in the header (version,
- *   type, length, both size limits) fire on the header, so oversized
- *   content is never buffered.
+ *   type, length, the body limit and the params stream's wire bound)
+ *   fire on the header, so oversized content is never buffered.
+ * - Params limits (request.h): the stream is buffered up to the most that
+ *   params within the limits can take on the wire (max_params_size plus 8
+ *   length bytes per param); beyond that, or when decoding finds one limit
+ *   exceeded, the request is TOO_LARGE with status 431 and the params
+ *   decoded so far.  Its remaining PARAMS and STDIN are then dropped, as
+ *   for a body over max_body_size (413), and the connection goes on.
  * - Unknown types (0 or > FCGI_MAXTYPE), with any id, and the types only an
  *   application sends (END_REQUEST, STDOUT, STDERR, GET_VALUES_RESULT,
  *   UNKNOWN_TYPE) with id 0 are answered with FCGI_UNKNOWN_TYPE.  Those
@@ -71,13 +77,16 @@ enum fastcgi_slot_state {
 	FASTCGI_SLOT_PARAMS,		/* receiving the params stream */
 	FASTCGI_SLOT_STDIN,		/* params decoded, receiving the body */
 	FASTCGI_SLOT_INFLIGHT,		/* handed out, awaiting request_done */
-	FASTCGI_SLOT_DISCARD		/* body too large: dropping STDIN */
+	FASTCGI_SLOT_DISCARD,		/* too large: dropping STDIN */
+	FASTCGI_SLOT_SKIP_PARAMS	/* params too large: dropping PARAMS,
+					   then DISCARD */
 };
 
 struct fastcgi_slot {
 	uint16_t		 id;
 	enum fastcgi_slot_state	 state;
-	unsigned		 answered:1;	/* DISCARD: request_done seen */
+	unsigned		 answered:1;	/* DISCARD, SKIP_PARAMS:
+						   request_done seen */
 	unsigned		 aborted:1;	/* ABORT reported: ignore it */
 	struct request		*req;		/* PARAMS, STDIN: being built */
 	struct buf		 params;	/* PARAMS: the raw stream */
@@ -101,7 +110,7 @@ struct fastcgi_parser {
 	struct fastcgi_slot	*slots;
 	size_t			 nslots;
 	const char		*errstr;	/* once set, every call fails */
-	char			 errbuf[96];
+	char			 errbuf[160];	/* ... or a TOO_LARGE's message */
 };
 
 struct fastcgi_parser *
@@ -151,11 +160,19 @@ fastcgi_slot_find(struct fastcgi_parser *p, uint16_t id)
 	return NULL;
 }
 
+/* Rejected as too large: the rest of its input is dropped. */
+static int
+fastcgi_slot_discarding(const struct fastcgi_slot *slot)
+{
+	return slot->state == FASTCGI_SLOT_DISCARD ||
+	    slot->state == FASTCGI_SLOT_SKIP_PARAMS;
+}
+
 static int
 fastcgi_slot_active(const struct fastcgi_slot *slot)
 {
 	return slot->state != FASTCGI_SLOT_FREE &&
-	    !(slot->state == FASTCGI_SLOT_DISCARD && slot->answered);
+	    !(fastcgi_slot_discarding(slot) && slot->answered);
 }
 
 /* A cleared slot: a free one, else an answered discarding one, else new. */
@@ -415,13 +432,33 @@ fastcgi_begin_request(struct fastcgi_parser *p, struct request_event *ev)
 	return REQ_EV_NEED_MORE;
 }
 
+/*
+ * Hands out the request with the params decoded so far, to be answered
+ * 431; the message is in errbuf.  Its remaining input is dropped: the
+ * rest of its PARAMS unless they ended, then its STDIN.
+ */
+static enum request_event_type
+fastcgi_params_too_large(struct fastcgi_parser *p, struct fastcgi_slot *slot,
+    int params_ended, struct request_event *ev)
+{
+	ev->id = p->id;
+	ev->req = slot->req;
+	ev->status = 431;
+	ev->errstr = p->errbuf;
+	slot->req = NULL;
+	buf_free(&slot->params);
+	slot->state = params_ended ? FASTCGI_SLOT_DISCARD :
+	    FASTCGI_SLOT_SKIP_PARAMS;
+	return REQ_EV_TOO_LARGE;
+}
+
 /* The empty PARAMS record ended the stream: decode it into the request. */
 static enum request_event_type
 fastcgi_params_end(struct fastcgi_parser *p, struct request_event *ev)
 {
 	struct fastcgi_slot	*slot = p->slot;
 	const uint8_t		*pos, *end, *name, *value;
-	size_t			 nlen, vlen;
+	size_t			 nlen, vlen, count = 0, total = 0;
 	int			 r;
 
 	pos = (const uint8_t *)(slot->params.data ? slot->params.data : "");
@@ -436,6 +473,10 @@ fastcgi_params_end(struct fastcgi_parser *p, struct request_event *ev)
 			return fastcgi_fail(p, ev,
 			    "NUL in param name in FCGI_PARAMS (request id %u)",
 			    p->id);
+		if (request_limit_param(&p->limits, &count, &total,
+		    (const char *)name, nlen, vlen, p->errbuf,
+		    sizeof(p->errbuf)) != NULL)
+			return fastcgi_params_too_large(p, slot, 1, ev);
 		if (request_add_param(slot->req, (const char *)name, nlen,
 		    (const char *)value, vlen) == -1)
 			return fastcgi_fail(p, ev, "out of memory");
@@ -482,6 +523,7 @@ fastcgi_abort(struct fastcgi_parser *p, struct request_event *ev)
 		fastcgi_slot_free(slot);
 		break;
 	case FASTCGI_SLOT_DISCARD:
+	case FASTCGI_SLOT_SKIP_PARAMS:
 		if (slot->answered) {
 			fastcgi_slot_free(slot);
 			return REQ_EV_NEED_MORE;
@@ -520,20 +562,31 @@ fastcgi_stream_record(struct fastcgi_parser *p, struct request_event *ev)
 	struct fastcgi_slot	*slot;
 	struct request		*req;
 
+	size_t			 wire;
+
 	if ((slot = fastcgi_slot_find(p, p->id)) == NULL || slot->aborted)
 		return REQ_EV_NEED_MORE;
 	p->slot = slot;
 	if (p->type == FCGI_PARAMS) {
+		if (slot->state == FASTCGI_SLOT_SKIP_PARAMS)
+			return REQ_EV_NEED_MORE;
 		if (slot->state != FASTCGI_SLOT_PARAMS)
 			return fastcgi_fail(p, ev, "FCGI_PARAMS for request id "
 			    "%u after the end of its params", p->id);
-		if (p->clen > p->limits.max_params_size - slot->params.len)
-			return fastcgi_fail(p, ev, "params too large");
+		wire = request_params_wire_max(&p->limits, 8);
+		if (p->clen > wire - slot->params.len) {
+			snprintf(p->errbuf, sizeof(p->errbuf), "params longer "
+			    "than %zu bytes on the wire (max_params_size %zu "
+			    "+ 8 x max_params %zu)", wire,
+			    p->limits.max_params_size, p->limits.max_params);
+			return fastcgi_params_too_large(p, slot, 0, ev);
+		}
 		p->sink = FASTCGI_SINK_PARAMS;
 		return REQ_EV_NEED_MORE;
 	}
 	switch (slot->state) {
 	case FASTCGI_SLOT_PARAMS:
+	case FASTCGI_SLOT_SKIP_PARAMS:
 		return fastcgi_fail(p, ev, "FCGI_STDIN for request id %u "
 		    "before the end of its params", p->id);
 	case FASTCGI_SLOT_INFLIGHT:
@@ -551,8 +604,12 @@ fastcgi_stream_record(struct fastcgi_parser *p, struct request_event *ev)
 		req->body_len = req->body_cap = 0;
 		slot->req = NULL;
 		slot->state = FASTCGI_SLOT_DISCARD;
+		snprintf(p->errbuf, sizeof(p->errbuf), "request body larger "
+		    "than max_body_size (%zu bytes)", p->limits.max_body_size);
 		ev->id = p->id;
 		ev->req = req;
+		ev->status = 413;
+		ev->errstr = p->errbuf;
 		return REQ_EV_TOO_LARGE;
 	}
 	p->sink = FASTCGI_SINK_BODY;
@@ -638,6 +695,9 @@ fastcgi_record_end(struct fastcgi_parser *p, struct request_event *ev)
 	case FCGI_PARAMS:
 		if (p->clen == 0 && p->sink == FASTCGI_SINK_PARAMS)
 			return fastcgi_params_end(p, ev);
+		if (p->clen == 0 && p->slot != NULL &&
+		    p->slot->state == FASTCGI_SLOT_SKIP_PARAMS)
+			p->slot->state = FASTCGI_SLOT_DISCARD;
 		break;
 	case FCGI_STDIN:
 		if (p->clen == 0 && p->slot != NULL)
@@ -736,10 +796,45 @@ fastcgi_request_done(struct fastcgi_parser *p, uint16_t id)
 
 	if ((slot = fastcgi_slot_find(p, id)) == NULL)
 		return;
-	if (slot->state == FASTCGI_SLOT_DISCARD && !slot->aborted)
+	if (fastcgi_slot_discarding(slot) && !slot->aborted)
 		slot->answered = 1;
 	else
 		fastcgi_slot_free(slot);
+}
+
+/*
+ * A request has begun and its params are not complete: a slot receiving
+ * params, or a record under way that is not part of a body (a partial
+ * header counts unless a body is being received; its type, the second
+ * byte, decides as soon as it is there).
+ */
+int
+fastcgi_head_pending(const struct fastcgi_parser *p)
+{
+	size_t	 i;
+	int	 body = 0;
+	uint8_t	 type;
+
+	for (i = 0; i < p->nslots; i++) {
+		if (p->slots[i].aborted)
+			continue;
+		if (p->slots[i].state == FASTCGI_SLOT_PARAMS ||
+		    p->slots[i].state == FASTCGI_SLOT_SKIP_PARAMS)
+			return 1;
+		if (p->slots[i].state == FASTCGI_SLOT_STDIN ||
+		    p->slots[i].state == FASTCGI_SLOT_DISCARD)
+			body = 1;
+	}
+	if (p->errstr != NULL)
+		return 0;
+	if (p->state != FASTCGI_ST_HEADER)
+		type = p->type;
+	else if (p->hdr_len >= 2)
+		type = p->hdr[1];
+	else
+		return p->hdr_len > 0 && !body;
+	return type != FCGI_STDIN && type != FCGI_DATA &&
+	    type != FCGI_ABORT_REQUEST;
 }
 
 /*
@@ -801,7 +896,13 @@ codec_done(void *p, uint16_t id)
 	fastcgi_request_done(p, id);
 }
 
+static int
+codec_head_pending(const void *p)
+{
+	return fastcgi_head_pending(p);
+}
+
 const struct codec fastcgi_codec = {
 	"FastCGI", codec_new, codec_free, codec_parse, codec_done,
-	fastcgi_write_response
+	fastcgi_write_response, codec_head_pending
 };

@@ -32,6 +32,11 @@ enum request_event_type	 fastcgi_parse(struct fastcgi_parser *,
  * are ignored as the spec asks.
  */
 void			 fastcgi_request_done(struct fastcgi_parser *, uint16_t id);
+/*
+ * 1 while a request has begun and its params are not complete (for the
+ * worker's header_timeout), else 0.
+ */
+int			 fastcgi_head_pending(const struct fastcgi_parser *);
 
 /*
  * Frames a complete response for request id: STDOUT records carrying

@@ -3,15 +3,20 @@
  * -> headers -> ',' -> body -> done) that turns bytes into request events,
  * and the response, which SCGI passes through untouched.  Pure: no I/O,
  * no globals.  Input may be split at any byte; the headers are gathered
- * (at most max_params_size bytes) and decoded once the netstring's ','
- * arrives, the body goes straight into req->body.
+ * (at most what params within the limits take: max_params_size plus two
+ * NULs per param) and decoded once the netstring's ',' arrives, the body
+ * goes straight into req->body.
  *
  * Answers to cases the spec leaves open:
  * - The netstring length is one or more ASCII digits without a leading
  *   zero ("0" alone is well formed; its empty header block then lacks
- *   CONTENT_LENGTH).  It is checked against max_params_size digit by
- *   digit, so an oversized or absurdly long length fails on the digit
- *   that shows it and nothing of it is buffered.
+ *   CONTENT_LENGTH).  It is checked against that bound digit by digit, so
+ *   an oversized or absurdly long length is TOO_LARGE (431, a request
+ *   without params) on the digit that shows it and nothing of it is
+ *   buffered.
+ * - Decoding checks each header against the params limits after the
+ *   checks of its form; the first one exceeded makes the request
+ *   TOO_LARGE (431) with the headers decoded so far.
  * - The ',' is checked before the headers are decoded.
  * - CONTENT_LENGTH is one or more ASCII digits; leading zeros are allowed
  *   (the spec asks only for digits).  A value too big for size_t is still
@@ -54,7 +59,7 @@ struct scgi_parser {
 	struct buf		 headers;	/* the netstring's content */
 	struct request		*req;		/* BODY: being received */
 	const char		*errstr;	/* once set, every call fails */
-	char			 errbuf[128];
+	char			 errbuf[160];	/* ... or a TOO_LARGE's message */
 };
 
 struct scgi_parser *
@@ -117,11 +122,25 @@ scgi_isdigit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/* The request to answer 431, with the headers decoded so far. */
+static enum request_event_type
+scgi_too_large(struct scgi_parser *p, struct request *req,
+    struct request_event *ev)
+{
+	buf_free(&p->headers);
+	p->state = SCGI_ST_DONE;
+	ev->req = req;
+	ev->status = 431;
+	ev->errstr = p->errbuf;
+	return REQ_EV_TOO_LARGE;
+}
+
 /* One byte of "<digits>:"; the limit is checked before the value grows. */
 static enum request_event_type
-scgi_length_byte(struct scgi_parser *p, char c)
+scgi_length_byte(struct scgi_parser *p, char c, struct request_event *ev)
 {
-	size_t	 max = p->limits.max_params_size, d;
+	struct request	*req;
+	size_t		 max, d;
 
 	if (c == ':') {
 		if (p->ndigits == 0)
@@ -137,8 +156,15 @@ scgi_length_byte(struct scgi_parser *p, char c)
 	if (p->ndigits == 1 && p->nslen == 0)
 		return scgi_fail(p, "leading zero in the SCGI netstring length");
 	d = (size_t)(c - '0');
-	if (p->nslen > max / 10 || d > max - p->nslen * 10)
-		return scgi_fail(p, "SCGI header longer than %zu bytes", max);
+	max = request_params_wire_max(&p->limits, 2);
+	if (p->nslen > max / 10 || d > max - p->nslen * 10) {
+		if ((req = request_new(0)) == NULL)
+			return scgi_fail(p, "out of memory");
+		snprintf(p->errbuf, sizeof(p->errbuf), "SCGI headers longer "
+		    "than %zu bytes (max_params_size %zu + 2 x max_params %zu)",
+		    max, p->limits.max_params_size, p->limits.max_params);
+		return scgi_too_large(p, req, ev);
+	}
 	p->nslen = p->nslen * 10 + d;
 	p->ndigits++;
 	return REQ_EV_NEED_MORE;
@@ -162,12 +188,15 @@ scgi_content_length(const char *s, size_t len, size_t *out)
 	return 0;
 }
 
-/* The header block as strings: NUL-terminated, paired, names non-empty. */
+/*
+ * The header block as strings: NUL-terminated, paired, names non-empty,
+ * within the params limits (else TOO_LARGE, the message in errbuf).
+ */
 static enum request_event_type
 scgi_headers_decode(struct scgi_parser *p, struct request *req)
 {
 	const char	*pos = p->headers.data, *end, *name, *value;
-	size_t		 nlen, vlen, nstrings = 0;
+	size_t		 nlen, vlen, nstrings = 0, count = 0, total = 0;
 
 	if (p->headers.len == 0)
 		return scgi_fail(p, "empty SCGI headers");
@@ -191,6 +220,9 @@ scgi_headers_decode(struct scgi_parser *p, struct request *req)
 		    strcmp(name, SCGI_CONTENT_LENGTH) != 0)
 			return scgi_fail(p, "first SCGI header is not "
 			    SCGI_CONTENT_LENGTH);
+		if (request_limit_param(&p->limits, &count, &total, name,
+		    nlen, vlen, p->errbuf, sizeof(p->errbuf)) != NULL)
+			return REQ_EV_TOO_LARGE;
 		if (request_add_param(req, name, nlen, value, vlen) == -1)
 			return scgi_fail(p, "out of memory");
 	}
@@ -236,7 +268,9 @@ scgi_headers_end(struct scgi_parser *p, struct request_event *ev)
 
 	if ((req = request_new(0)) == NULL)
 		return scgi_fail(p, "out of memory");
-	if ((t = scgi_headers_decode(p, req)) != REQ_EV_NEED_MORE ||
+	if ((t = scgi_headers_decode(p, req)) == REQ_EV_TOO_LARGE)
+		return scgi_too_large(p, req, ev);
+	if (t != REQ_EV_NEED_MORE ||
 	    (t = scgi_duplicates(p, req)) != REQ_EV_NEED_MORE)
 		goto fail;
 	if (scgi_content_length(req->params[0].value,
@@ -255,7 +289,11 @@ scgi_headers_end(struct scgi_parser *p, struct request_event *ev)
 	buf_free(&p->headers);
 	if (clen > p->limits.max_body_size) {
 		p->state = SCGI_ST_DONE;
+		snprintf(p->errbuf, sizeof(p->errbuf), "request body larger "
+		    "than max_body_size (%zu bytes)", p->limits.max_body_size);
 		ev->req = req;
+		ev->status = 413;
+		ev->errstr = p->errbuf;
 		return REQ_EV_TOO_LARGE;
 	}
 	p->req = req;
@@ -292,7 +330,7 @@ scgi_parse(struct scgi_parser *p, const uint8_t *buf, size_t len,
 			break;
 		switch (p->state) {
 		case SCGI_ST_LENGTH:
-			t = scgi_length_byte(p, (char)buf[off++]);
+			t = scgi_length_byte(p, (char)buf[off++], ev);
 			break;
 		case SCGI_ST_HEADERS:
 			n = p->left < len - off ? p->left : len - off;
@@ -334,6 +372,15 @@ out:
 		ev->errstr = p->errstr;
 	ev->type = t;
 	return t;
+}
+
+int
+scgi_head_pending(const struct scgi_parser *p)
+{
+	if (p->errstr != NULL)
+		return 0;
+	return (p->state == SCGI_ST_LENGTH && p->ndigits > 0) ||
+	    p->state == SCGI_ST_HEADERS || p->state == SCGI_ST_COMMA;
 }
 
 void
@@ -378,7 +425,13 @@ codec_done(void *p, uint16_t id)
 	scgi_request_done(p, id);
 }
 
+static int
+codec_head_pending(const void *p)
+{
+	return scgi_head_pending(p);
+}
+
 const struct codec scgi_codec = {
 	"SCGI", codec_new, codec_free, codec_parse, codec_done,
-	scgi_write_response
+	scgi_write_response, codec_head_pending
 };

@@ -18,8 +18,9 @@
 
 struct scgi_parser;
 
-/* limits: max_body_size (beyond -> TOO_LARGE), max_params_size (the
-   netstring's length bound; beyond -> ERROR); the rest is unused. */
+/* limits: max_body_size (beyond -> TOO_LARGE 413), max_params_size,
+   max_params and max_param_length (beyond -> TOO_LARGE 431); the rest is
+   unused. */
 struct scgi_parser	*scgi_parser_new(const struct codec_limits *);
 void			 scgi_parser_free(struct scgi_parser *);
 /*
@@ -30,6 +31,8 @@ void			 scgi_parser_free(struct scgi_parser *);
 enum request_event_type	 scgi_parse(struct scgi_parser *, const uint8_t *buf,
 			    size_t len, size_t *consumed,
 			    struct request_event *ev);
+/* 1 from the first byte of the netstring until its ',', else 0. */
+int			 scgi_head_pending(const struct scgi_parser *);
 /* Nothing to free per request; kept for the codec interface. */
 void			 scgi_request_done(struct scgi_parser *, uint16_t id);
 /* The response is the CGI response itself: one emit of data[0..len). */

@@ -47,7 +47,6 @@
 #include "spare.h"
 #include "worker.h"
 
-#define MAX_PARAMS_SIZE		(256 * 1024)
 #define ACCEPT_BATCH		64
 #define OUT_HIGH_WATER		(4 * 1024 * 1024)	/* stop reading a peer
 							   that does not read */
@@ -71,6 +70,9 @@ struct conn {
 	unsigned		 linger:1;	/* answered before its body was
 						   read: drain it before closing */
 	size_t			 lingered;	/* bytes read away since */
+	struct event		*ev_head;	/* header_timeout, armed while a
+						   request's params arrive */
+	int			 nrequests;	/* received on this connection */
 };
 
 struct job {
@@ -589,18 +591,75 @@ conn_abort(struct conn *c, uint16_t id)
 	job_free(j);
 }
 
+/* A request over a limit (the codec's message names it): 413 or 431. */
 static void
-conn_too_large(struct conn *c, struct request *req)
+conn_too_large(struct conn *c, const struct request_event *ev)
 {
 	char	rid[RID_MAX + 1];
 
-	rid_for(req, rid);
-	log_msg(LOG_LVL_WARN, rid, "request body larger than max_body_size "
-	    "(%zu bytes); answering 413", w.pool->max_body_size);
-	conn_respond_error(c, req, rid, 413, "request body too large", NULL);
-	/* If we close, the rest of the body must not turn into an RST. */
+	rid_for(ev->req, rid);
+	log_msg(LOG_LVL_WARN, rid, "%s: %s; answering %d", c->peer,
+	    ev->errstr, ev->status);
+	conn_respond_error(c, ev->req, rid, ev->status, ev->status == 413 ?
+	    "request body too large" : "request header fields too large",
+	    NULL);
+	/* If we close, the rest of the request must not turn into an RST. */
 	c->linger = 1;
-	request_free(req);
+	request_free(ev->req);
+}
+
+/*
+ * After max_requests_per_connection requests the connection reads no
+ * more: it closes once their answers are out, and the peer reconnects
+ * (nginx does, with its keepalive upstreams).  A request that did not
+ * ask to keep the connection closes it anyway: nothing to log.
+ */
+static void
+conn_count_request(struct conn *c, int keep_conn)
+{
+	int	max = w.pool->max_requests_per_connection;
+
+	if (max == 0 || ++c->nrequests < max || c->closing || !keep_conn)
+		return;
+	log_msg(LOG_LVL_INFO, NULL, "%s: max_requests_per_connection (%d) "
+	    "reached; closing the connection once answered", c->peer, max);
+	c->closing = 1;
+}
+
+static void
+conn_head_timeout_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct conn	*c = arg;
+
+	(void)fd;
+	(void)events;
+	log_msg(LOG_LVL_WARN, NULL, "%s: request params not complete within "
+	    "header_timeout (%llu ms); closing", c->peer,
+	    (unsigned long long)w.pool->header_timeout_ms);
+	conn_free(c);
+}
+
+/*
+ * header_timeout runs from the first byte of a request until its params
+ * are complete, however steadily they trickle in (read_timeout only sees
+ * silence): a peer cannot hold a connection by sending a request slowly.
+ * A read that completed a request (progress) restarts it for the next
+ * one, which may have begun in the same read.
+ */
+static void
+conn_head_timer(struct conn *c, int progress)
+{
+	struct timeval	tv;
+
+	if (c->closing || !w.codec->head_pending(c->parser)) {
+		evtimer_del(c->ev_head);
+		return;
+	}
+	if (!progress && evtimer_pending(c->ev_head, NULL))
+		return;
+	tv.tv_sec = w.pool->header_timeout_ms / 1000;
+	tv.tv_usec = (w.pool->header_timeout_ms % 1000) * 1000;
+	evtimer_add(c->ev_head, &tv);
 }
 
 static void
@@ -611,6 +670,7 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	struct evbuffer_iovec	 v;
 	struct request_event	 ev;
 	size_t			 used;
+	int			 progress = 0, keep;
 
 	while (!c->closing && evbuffer_peek(in, -1, NULL, &v, 1) > 0) {
 		memset(&ev, 0, sizeof(ev));
@@ -620,10 +680,16 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		case REQ_EV_NEED_MORE:
 			break;
 		case REQ_EV_REQUEST:
+			keep = ev.req->keep_conn;
 			dispatch(c, ev.req);
+			conn_count_request(c, keep);
+			progress = 1;
 			break;
 		case REQ_EV_TOO_LARGE:
-			conn_too_large(c, ev.req);
+			keep = ev.req->keep_conn;
+			conn_too_large(c, &ev);
+			conn_count_request(c, keep);
+			progress = 1;
 			break;
 		case REQ_EV_ABORT:
 			conn_abort(c, ev.id);
@@ -643,6 +709,7 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, evbuffer_get_length(in));
 	else
 		conn_arm(c);
+	conn_head_timer(c, progress);
 }
 
 static void
@@ -739,6 +806,8 @@ static void
 conn_destroy(struct conn *c)
 {
 	w.codec->parser_free(c->parser);
+	if (c->ev_head != NULL)
+		event_free(c->ev_head);
 	bufferevent_free(c->bev);
 	TAILQ_REMOVE(&w.conns, c, entry);
 	w.nconns--;
@@ -805,11 +874,16 @@ conn_new(int fd, const struct sockaddr_storage *ss)
 
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->parser = w.codec->parser_new(&w.limits)) == NULL ||
+	    (c->ev_head = evtimer_new(w.base, conn_head_timeout_cb,
+	    c)) == NULL ||
 	    (c->bev = bufferevent_socket_new(w.base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		log_warnx("cannot allocate a connection");
-		if (c != NULL)
+		if (c != NULL) {
 			w.codec->parser_free(c->parser);
+			if (c->ev_head != NULL)
+				event_free(c->ev_head);
+		}
 		free(c);
 		close(fd);
 		return;
@@ -983,7 +1057,9 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 	w.codec = pool->protocol == CONF_PROTO_SCGI ? &scgi_codec :
 	    &fastcgi_codec;
 	w.limits.max_body_size = pool->max_body_size;
-	w.limits.max_params_size = MAX_PARAMS_SIZE;
+	w.limits.max_params_size = pool->max_params_size;
+	w.limits.max_params = (size_t)pool->max_params;
+	w.limits.max_param_length = pool->max_param_length;
 	w.limits.max_conns = (unsigned)(pool->workers * pool->max_connections);
 	w.limits.max_reqs = (unsigned)(pool->workers * pool->max_children);
 	if (getrandom(&w.rid_key, sizeof(w.rid_key), 0) != sizeof(w.rid_key))

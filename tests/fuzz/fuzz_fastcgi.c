@@ -5,7 +5,10 @@
  *
  * ctl[0] picks small limits so every limit path is reachable:
  *   bits 0-1 max_body_size    0, 16, 1000, 1m
- *   bits 2-3 max_params_size  0, 64, 4096, 256k (the worker's)
+ *   bits 2-3 the params limits, max_params_size / max_params /
+ *            max_param_length: 64/2/64 (the count binds first),
+ *            64/64/8 (the length), 4096/1000/4096 (the size),
+ *            128k/128/32k (the worker's defaults)
  *   bits 4-5 max_reqs         1, 2, 8, 64
  *   bits 6-7 when the "worker" answers (calls fastcgi_request_done):
  *     0 at once; 1 before the next chunk; 2 only after an ABORT of it
@@ -47,11 +50,15 @@ static void
 limits_from(uint8_t c, struct codec_limits *l, int *policy)
 {
 	static const size_t	 body[] = { 0, 16, 1000, 1 << 20 };
-	static const size_t	 params[] = { 0, 64, 4096, 256 * 1024 };
+	static const size_t	 params[][3] = { { 64, 2, 64 }, { 64, 64, 8 },
+				     { 4096, 1000, 4096 },
+				     { 128 * 1024, 128, 32 * 1024 } };
 	static const unsigned	 reqs[] = { 1, 2, 8, 64 };
 
 	l->max_body_size = body[c & 3];
-	l->max_params_size = params[c >> 2 & 3];
+	l->max_params_size = params[c >> 2 & 3][0];
+	l->max_params = params[c >> 2 & 3][1];
+	l->max_param_length = params[c >> 2 & 3][2];
 	l->max_reqs = reqs[c >> 4 & 3];
 	l->max_conns = 16;
 	*policy = c >> 6 & 3;
@@ -144,15 +151,26 @@ got_request(struct run *r, const struct request_event *ev)
 
 	fuzz_check_request(ev->req);
 	FUZZ_CHECK(ev->id != 0 && ev->req->id == ev->id);
+	FUZZ_CHECK(ev->req->nparams <= r->limits.max_params);
 	for (i = 0; i < ev->req->nparams; i++) {
 		FUZZ_CHECK(ev->req->params[i].name[0] != '\0');
+		FUZZ_CHECK(strlen(ev->req->params[i].name) <=
+		    r->limits.max_param_length);
+		FUZZ_CHECK(ev->req->params[i].value_len <=
+		    r->limits.max_param_length);
 		enc += strlen(ev->req->params[i].name) +
 		    ev->req->params[i].value_len;
 	}
 	FUZZ_CHECK(enc <= r->limits.max_params_size);
-	if (ev->type == REQ_EV_TOO_LARGE)
+	if (ev->type == REQ_EV_TOO_LARGE) {
 		FUZZ_CHECK(ev->req->body_len == 0);
-	else {
+		FUZZ_CHECK(ev->status == 413 || ev->status == 431);
+		FUZZ_CHECK(ev->errstr != NULL && strstr(ev->errstr,
+		    ev->status == 413 ? "max_body_size" : "max_param") !=
+		    NULL);
+		r->hash = fuzz_hash_str(fuzz_hash_u64(r->hash, ev->status),
+		    ev->errstr);
+	} else {
 		FUZZ_CHECK(ev->req->body_len <= r->limits.max_body_size);
 		FUZZ_CHECK(fastcgi_write_response(ev->id, ev->req->body,
 		    ev->req->body_len, fuzz_emit, &out) == 0);

@@ -155,7 +155,11 @@ parse_all(struct fastcgi_parser *p, const struct buf *in,
 static void
 params_stream(const uint8_t *data, size_t size)
 {
-	static const struct codec_limits	 l = { 1 << 20, 1 << 24, 16, 8 };
+	static const struct codec_limits	 l = {
+		.max_body_size = 1 << 20, .max_params_size = 1 << 24,
+		.max_conns = 16, .max_reqs = 8, .max_params = SIZE_MAX,
+		.max_param_length = SIZE_MAX
+	};
 	static const uint8_t	 begin[] = { 0, FCGI_RESPONDER, FCGI_KEEP_CONN,
 				     0, 0, 0, 0, 0 };
 	struct fastcgi_parser	*p;
@@ -211,7 +215,11 @@ out:
 static void
 get_values(const uint8_t *data, size_t size)
 {
-	static const struct codec_limits	 l = { 1 << 20, 1 << 16, 16, 8 };
+	static const struct codec_limits	 l = {
+		.max_body_size = 1 << 20, .max_params_size = 1 << 16,
+		.max_conns = 16, .max_reqs = 8, .max_params = SIZE_MAX,
+		.max_param_length = SIZE_MAX
+	};
 	struct fastcgi_parser	*p;
 	struct request		*req = NULL;
 	struct buf		 in = BUF_INIT, reply = BUF_INIT;

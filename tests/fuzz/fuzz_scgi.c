@@ -5,12 +5,17 @@
  *
  * ctl[0] picks small limits so every limit path is reachable:
  *   bits 0-1 max_body_size    0, 16, 1000, 1m
- *   bits 2-3 max_params_size  0, 64, 4096, 256k (the worker's)
+ *   bits 2-3 the params limits, max_params_size / max_params /
+ *            max_param_length: 64/2/64 (the count binds first),
+ *            64/64/8 (the length), 4096/1000/4096 (the size),
+ *            128k/128/32k (the worker's defaults)
  *
  * Checked on every call: the return value is ev.type, consumed <= len,
  * NEED_MORE consumed everything, no event without progress, at most one
  * request per connection, ERROR stays ERROR and consumes nothing.  A
- * request keeps the request.h contract and the SCGI rules: id 0,
+ * request (and a TOO_LARGE, as far as its params go: a 431 may have
+ * stopped anywhere) keeps the request.h contract, the params limits and
+ * the SCGI rules: id 0,
  * CONTENT_LENGTH first and all digits, SCGI = "1", no duplicate names,
  * exactly CONTENT_LENGTH body bytes within max_body_size.  The events
  * must not depend on the chunking: the stream is fed a second time whole
@@ -49,6 +54,26 @@ got_request(struct run *r, const struct request_event *ev)
 
 	fuzz_check_request(req);
 	FUZZ_CHECK(ev->id == 0 && req->id == 0 && req->keep_conn == 0);
+	FUZZ_CHECK(req->nparams <= r->limits.max_params);
+	for (i = 0; i < req->nparams; i++) {
+		FUZZ_CHECK(strlen(req->params[i].name) <=
+		    r->limits.max_param_length);
+		FUZZ_CHECK(req->params[i].value_len <=
+		    r->limits.max_param_length);
+		enc += strlen(req->params[i].name) + req->params[i].value_len;
+	}
+	FUZZ_CHECK(enc <= r->limits.max_params_size);
+	if (ev->type == REQ_EV_TOO_LARGE) {
+		FUZZ_CHECK(ev->status == 413 || ev->status == 431);
+		FUZZ_CHECK(ev->errstr != NULL);
+		r->hash = fuzz_hash_str(fuzz_hash_u64(r->hash, ev->status),
+		    ev->errstr);
+	}
+	if (ev->type == REQ_EV_TOO_LARGE && ev->status == 431) {
+		FUZZ_CHECK(req->body_len == 0);
+		FUZZ_CHECK(strstr(ev->errstr, "max_param") != NULL);
+		goto done;
+	}
 	FUZZ_CHECK(req->nparams >= 2);
 	FUZZ_CHECK(strcmp(req->params[0].name, "CONTENT_LENGTH") == 0);
 	cl = req->params[0].value;
@@ -68,20 +93,18 @@ got_request(struct run *r, const struct request_event *ev)
 		/* Strings in a NUL-separated block: no NUL inside. */
 		FUZZ_CHECK(strlen(req->params[i].value) ==
 		    req->params[i].value_len);
-		enc += strlen(req->params[i].name) + 1 +
-		    req->params[i].value_len + 1;
 		names[i] = req->params[i].name;
 	}
 	qsort(names, req->nparams, sizeof(*names), name_cmp);
 	for (i = 1; i < req->nparams; i++)
 		FUZZ_CHECK(strcmp(names[i - 1], names[i]) != 0);
 	free(names);
-	FUZZ_CHECK(enc <= r->limits.max_params_size);
 	if (ev->type == REQ_EV_TOO_LARGE)
 		FUZZ_CHECK(big || clen > r->limits.max_body_size);
 	else
 		FUZZ_CHECK(!big && clen <= r->limits.max_body_size &&
 		    req->body_len == clen);
+done:
 	r->hash = fuzz_hash_request(r->hash, req);
 	FUZZ_CHECK(++r->requests == 1);
 	request_free(ev->req);
@@ -133,14 +156,18 @@ static uint64_t
 run(const uint8_t *ctl, const uint8_t *data, size_t size, int chunked)
 {
 	static const size_t	 body[] = { 0, 16, 1000, 1 << 20 };
-	static const size_t	 params[] = { 0, 64, 4096, 256 * 1024 };
+	static const size_t	 params[][3] = { { 64, 2, 64 }, { 64, 64, 8 },
+				     { 4096, 1000, 4096 },
+				     { 128 * 1024, 128, 32 * 1024 } };
 	struct run		 r;
 	size_t			 off, n, i;
 
 	memset(&r, 0, sizeof(r));
 	r.hash = FUZZ_HASH_INIT;
 	r.limits.max_body_size = body[ctl[0] & 3];
-	r.limits.max_params_size = params[ctl[0] >> 2 & 3];
+	r.limits.max_params_size = params[ctl[0] >> 2 & 3][0];
+	r.limits.max_params = params[ctl[0] >> 2 & 3][1];
+	r.limits.max_param_length = params[ctl[0] >> 2 & 3][2];
 	r.limits.max_conns = 16;
 	r.limits.max_reqs = 8;
 	FUZZ_CHECK((r.p = scgi_parser_new(&r.limits)) != NULL);

@@ -150,6 +150,7 @@ EXTRA_DIST += \
 	tests/fuzz/corpus/fastcgi/nginx-keepalive-params-too-large \
 	tests/fuzz/corpus/fastcgi/nginx-keepalive-split-answer-next-chunk \
 	tests/fuzz/corpus/fastcgi/overloaded \
+	tests/fuzz/corpus/fastcgi/params-limits \
 	tests/fuzz/corpus/fastcgi/unknown-role-and-type \
 	tests/fuzz/corpus/fastcgi_params/bad-00 \
 	tests/fuzz/corpus/fastcgi_params/bad-01 \
@@ -205,4 +206,5 @@ EXTRA_DIST += \
 	tests/fuzz/corpus/scgi/nginx-post-header-limit \
 	tests/fuzz/corpus/scgi/nginx-post-split \
 	tests/fuzz/corpus/scgi/nginx-post-too-large \
-	tests/fuzz/corpus/scgi/nginx-put-3k
+	tests/fuzz/corpus/scgi/nginx-put-3k \
+	tests/fuzz/corpus/scgi/params-limits

@@ -695,6 +695,110 @@ scgi_request() {
 	_cgi_response scgi_request "$raw"
 }
 
+# ---------------------------------------------------------------- raw bytes
+
+# For tests of what nginx never sends (a request trickling in, pipelined
+# requests, idle connections): requests built byte by byte here and sent
+# with bash's /dev/tcp to a TCP listen address.
+
+_byte() {
+	printf "\\$(printf '%03o' "$1")"
+}
+
+# A FastCGI record header: TYPE ID CONTENT_LENGTH, no padding.
+_fcgi_header() {
+	_byte 1; _byte "$1"
+	_byte $(($2 >> 8)); _byte $(($2 & 255))
+	_byte $(($3 >> 8)); _byte $(($3 & 255))
+	_byte 0; _byte 0
+}
+
+_fcgi_nv_len() {
+	if [ "$1" -lt 128 ]; then
+		_byte "$1"
+	else
+		_byte $((($1 >> 24) | 128)); _byte $((($1 >> 16) & 255))
+		_byte $((($1 >> 8) & 255)); _byte $(($1 & 255))
+	fi
+}
+
+# raw_request [-k] [-i ID] NAME=VALUE...: the bytes of one complete
+# request without a body in $PROTOCOL, with exactly these params, on
+# stdout.  FastCGI: BEGIN_REQUEST (id ID, default 1; -k sets
+# FCGI_KEEP_CONN), the params in records of at most 65535 bytes, the
+# empty PARAMS and the empty STDIN.  SCGI: CONTENT_LENGTH=0 and SCGI=1,
+# then these params, in a netstring.
+raw_request() {
+	local LC_ALL=C keep=0 id=1 kv n v f=$TMP/raw.params off len
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-k)	keep=1; shift ;;
+		-i)	id=$2; shift 2 ;;
+		*)	break ;;
+		esac
+	done
+	case $PROTOCOL in
+	scgi)
+		{
+			printf '%s\0%s\0' CONTENT_LENGTH 0 SCGI 1
+			for kv in "$@"; do
+				printf '%s\0%s\0' "${kv%%=*}" "${kv#*=}"
+			done
+		} > "$f"
+		printf '%d:' "$(wc -c < "$f")"
+		cat "$f"
+		printf , ;;
+	fastcgi)
+		for kv in "$@"; do
+			n=${kv%%=*}
+			v=${kv#*=}
+			_fcgi_nv_len ${#n}
+			_fcgi_nv_len ${#v}
+			printf '%s%s' "$n" "$v"
+		done > "$f"
+		_fcgi_header 1 "$id" 8
+		_byte 0; _byte 1; _byte "$keep"
+		_byte 0; _byte 0; _byte 0; _byte 0; _byte 0
+		len=$(wc -c < "$f")
+		for ((off = 0; off < len; off += 65535)); do
+			n=$((len - off < 65535 ? len - off : 65535))
+			_fcgi_header 4 "$id" "$n"
+			tail -c +$((off + 1)) "$f" | head -c "$n"
+		done
+		_fcgi_header 4 "$id" 0
+		_fcgi_header 5 "$id" 0 ;;
+	esac
+}
+
+# raw_get PATH [-k] [-i ID]: raw_request for GET PATH (DOCUMENT_URI, with
+# REQUEST_METHOD and REQUEST_URI as nginx sends them).
+raw_get() {
+	local path=$1
+	shift
+	raw_request "$@" REQUEST_METHOD=GET "DOCUMENT_URI=$path" \
+	    "REQUEST_URI=$path" SERVER_PROTOCOL=HTTP/1.1
+}
+
+# raw_connect FD: opens a TCP connection to $FCGISERVE_LISTEN on FD.
+raw_connect() {
+	local host=${FCGISERVE_LISTEN%:*} port=${FCGISERVE_LISTEN##*:}
+	case $FCGISERVE_LISTEN in
+	/*)	fail "raw_connect needs a TCP listen address, not $FCGISERVE_LISTEN" ;;
+	esac
+	host=${host#[}
+	host=${host%]}
+	eval "exec $1<> /dev/tcp/$host/$port" ||
+	    fail "cannot connect to $FCGISERVE_LISTEN"
+}
+
+# raw_read FD SECONDS OUT: everything FD sends until it closes, into OUT;
+# false if it did not close within SECONDS.  A reset counts as a close.
+raw_read() {
+	local rc=0
+	timeout "$2" cat <&"$1" > "$3" 2>/dev/null || rc=$?
+	[ "$rc" -ne 124 ]
+}
+
 last_status() {
 	cat "$TMP/last.status"
 }

@@ -39,6 +39,14 @@ INTEGRATION_TESTS = \
 	tests/integration/large-request.sh \
 	tests/integration/large-response.sh \
 	tests/integration/lighttpd.sh \
+	tests/integration/limit-body-size.sh \
+	tests/integration/limit-connections.sh \
+	tests/integration/limit-header-timeout.sh \
+	tests/integration/limit-param-length.sh \
+	tests/integration/limit-params-count.sh \
+	tests/integration/limit-params-size.sh \
+	tests/integration/limit-requests-per-connection.sh \
+	tests/integration/limit-response-size.sh \
 	tests/integration/listen-ipv6.sh \
 	tests/integration/listen-mode.sh \
 	tests/integration/log-reopen.sh \
@@ -79,6 +87,7 @@ dist_check_DATA = \
 	tests/integration/apps/function.lua \
 	tests/integration/apps/host.lua \
 	tests/integration/apps/isolation.lua \
+	tests/integration/apps/limits.lua \
 	tests/integration/apps/syntax-error.lua
 
 # The same behaviours over SCGI: tests/integration/scgi/NAME.sh is a
@@ -89,7 +98,8 @@ dist_check_DATA = \
 # about the protocol: cgi-fcgi*.sh, keepalive.sh, malformed-record.sh,
 # fcgi-abort-request.sh, scale-out.sh (FastCGI records, libfcgi's client,
 # keep-alive, the FastCGI upstream site; they skip themselves under
-# PROTOCOL=scgi), two-pools.sh, two-protocols.sh and
+# PROTOCOL=scgi), limit-requests-per-connection.sh (keep-alive),
+# two-pools.sh, two-protocols.sh and
 # scgi-connections.sh (they choose their protocols themselves), cli.sh,
 # configtest-lua-syntax.sh and configtest-unknown-key.sh (no pool runs).
 SCGI_INTEGRATION_TESTS = \
@@ -113,6 +123,13 @@ SCGI_INTEGRATION_TESTS = \
 	tests/integration/scgi/large-request.sh \
 	tests/integration/scgi/large-response.sh \
 	tests/integration/scgi/lighttpd.sh \
+	tests/integration/scgi/limit-body-size.sh \
+	tests/integration/scgi/limit-connections.sh \
+	tests/integration/scgi/limit-header-timeout.sh \
+	tests/integration/scgi/limit-param-length.sh \
+	tests/integration/scgi/limit-params-count.sh \
+	tests/integration/scgi/limit-params-size.sh \
+	tests/integration/scgi/limit-response-size.sh \
 	tests/integration/scgi/listen-ipv6.sh \
 	tests/integration/scgi/listen-mode.sh \
 	tests/integration/scgi/log-reopen.sh \

@@ -84,6 +84,11 @@ assert_pool_defaults(const struct pool_conf *p)
 	ck_assert_int_eq(p->nallowed, 0);
 	ck_assert_uint_eq(p->request_timeout_ms, 30000);
 	ck_assert_uint_eq(p->max_body_size, 1048576);
+	ck_assert_int_eq(p->max_params, 128);
+	ck_assert_uint_eq(p->max_params_size, 131072);
+	ck_assert_uint_eq(p->max_param_length, 32768);
+	ck_assert_uint_eq(p->header_timeout_ms, 10000);
+	ck_assert_int_eq(p->max_requests_per_connection, 0);
 	ck_assert_ptr_eq(p->user, NULL);
 	ck_assert_ptr_eq(p->group, NULL);
 }
@@ -135,6 +140,11 @@ START_TEST(test_every_key)
 	    "allowed_clients = 127.0.0.1, ::1,10.0.0.2\n"
 	    "request_timeout = 1500ms\n"
 	    "max_body_size = 64k\n"
+	    "max_params = 65535\n"
+	    "max_params_size = 64m\n"
+	    "max_param_length = 64\n"
+	    "header_timeout = 1h\n"
+	    "max_requests_per_connection = 1000000000\n"
 	    "user = www-data\n"
 	    "group = www.data_1\n");
 	struct pool_conf *p = c->pools;
@@ -167,8 +177,33 @@ START_TEST(test_every_key)
 	ck_assert_int_eq(p->allowed[2].addr[3], 2);
 	ck_assert_uint_eq(p->request_timeout_ms, 1500);
 	ck_assert_uint_eq(p->max_body_size, 65536);
+	ck_assert_int_eq(p->max_params, 65535);
+	ck_assert_uint_eq(p->max_params_size, 64 << 20);
+	ck_assert_uint_eq(p->max_param_length, 64);
+	ck_assert_uint_eq(p->header_timeout_ms, 3600000);
+	ck_assert_int_eq(p->max_requests_per_connection, 1000000000);
 	ck_assert_str_eq(p->user, "www-data");
 	ck_assert_str_eq(p->group, "www.data_1");
+	conf_free(c);
+}
+END_TEST
+
+/* The limit keys at the other end of their ranges. */
+START_TEST(test_limit_keys_low)
+{
+	struct conf	*c = parse(POOL
+	    "max_params = 1\n"
+	    "max_params_size = 1k\n"
+	    "max_param_length = 64m\n"
+	    "header_timeout = 1ms\n"
+	    "max_requests_per_connection = 0\n");
+	struct pool_conf *p = c->pools;
+
+	ck_assert_int_eq(p->max_params, 1);
+	ck_assert_uint_eq(p->max_params_size, 1024);
+	ck_assert_uint_eq(p->max_param_length, 64 << 20);
+	ck_assert_uint_eq(p->header_timeout_ms, 1);
+	ck_assert_int_eq(p->max_requests_per_connection, 0);
 	conf_free(c);
 }
 END_TEST
@@ -433,6 +468,20 @@ static const struct error_case error_cases[] = {
 	    "a size from 1k to 1g (e.g. 64m)"),
 	WANT_POOL("max_response_size", "2g", "a size from 1k to 1g (e.g. 64m)"),
 	WANT_POOL("read_timeout", "0", "a duration from 1ms to 24h (e.g. 60s)"),
+	WANT_INT("max_params", "0", "1 to 65535"),
+	WANT_INT("max_params", "65536", "1 to 65535"),
+	WANT_POOL("max_params_size", "1023", "a size from 1k to 64m (e.g. 128k)"),
+	WANT_POOL("max_params_size", "67108865",
+	    "a size from 1k to 64m (e.g. 128k)"),
+	WANT_POOL("max_param_length", "63", "a size from 64 to 64m (e.g. 32k)"),
+	WANT_POOL("max_param_length", "65m", "a size from 64 to 64m (e.g. 32k)"),
+	WANT_POOL("header_timeout", "0", "a duration from 1ms to 1h (e.g. 10s)"),
+	WANT_POOL("header_timeout", "3600001ms",
+	    "a duration from 1ms to 1h (e.g. 10s)"),
+	WANT_INT("max_requests_per_connection", "-1",
+	    "0 (no limit) to 1000000000"),
+	WANT_INT("max_requests_per_connection", "1000000001",
+	    "0 (no limit) to 1000000000"),
 	WANT_POOL("child_memory_limit", "257g",
 	    "a size from 0 (none) to 256g (e.g. 512m)"),
 	WANT_POOL("child_cpu_limit", "-1",
@@ -923,7 +972,9 @@ START_TEST(test_shipped_conf)
 		"read_timeout", "max_response_size", "request_timeout",
 		"child_memory_limit", "child_cpu_limit", "child_open_files",
 		"allowed_clients",
-		"max_body_size", "user", "group",
+		"max_body_size", "user", "group", "max_params",
+		"max_params_size", "max_param_length", "header_timeout",
+		"max_requests_per_connection",
 	};
 	char		*text, *s1, *s2, needle[64];
 	struct conf	*c;
@@ -984,6 +1035,7 @@ conf_suite(void)
 	tc = tcase_create("keys");
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_every_key);
+	tcase_add_test(tc, test_limit_keys_low);
 	tcase_add_test(tc, test_enums);
 	tcase_add_test(tc, test_bounds);
 	tcase_add_test(tc, test_listen_forms);

@@ -20,8 +20,10 @@
 #include "reqlog.h"
 #include "request.h"
 
-/* max_body_size, max_params_size, max_conns, max_reqs */
-static const struct codec_limits	 limits = { 1 << 20, 65536, 16, 8 };
+static const struct codec_limits	 limits = {
+	.max_body_size = 1 << 20, .max_params_size = 65536, .max_conns = 16,
+	.max_reqs = 8, .max_params = 1000, .max_param_length = 1 << 20
+};
 
 /* ---- building input ---- */
 
@@ -152,6 +154,10 @@ log_event(struct buf *log, const struct request_event *ev)
 		buf_adds(log, ev->type == REQ_EV_REQUEST ? "REQUEST" :
 		    "TOO_LARGE");
 		log_request(log, ev->req);
+		if (ev->type == REQ_EV_TOO_LARGE) {
+			ck_assert_ptr_nonnull(ev->errstr);
+			buf_printf(log, " %d %s", ev->status, ev->errstr);
+		}
 		break;
 	case REQ_EV_ABORT:
 		buf_printf(log, "ABORT %u", ev->id);
@@ -683,9 +689,11 @@ START_TEST(test_body_limit)
 	rec(&in, FCGI_STDIN, 2, NULL, 0, 0);
 	check_splits(&l, &in,
 	    "REQUEST 1 keep=0 {N=exact} body=0123456789\n"
-	    "TOO_LARGE 1 keep=0 {N=over} body=\n"
+	    "TOO_LARGE 1 keep=0 {N=over} body="
+	    " 413 request body larger than max_body_size (10 bytes)\n"
 	    "REQUEST 1 keep=0 {N=next} body=ok\n"
-	    "TOO_LARGE 2 keep=0 {N=one record} body=\n");
+	    "TOO_LARGE 2 keep=0 {N=one record} body="
+	    " 413 request body larger than max_body_size (10 bytes)\n");
 	buf_free(&in);
 }
 END_TEST
@@ -710,7 +718,8 @@ START_TEST(test_body_limit_done_order)
 	req_head(&in, 1, "N", "b");
 	rec(&in, FCGI_STDIN, 1, NULL, 0, 0);
 	feed(&r, in.data, in.len);
-	ck_assert_str_eq(r.log.data, "TOO_LARGE 1 keep=0 {N=a} body=\n"
+	ck_assert_str_eq(r.log.data, "TOO_LARGE 1 keep=0 {N=a} body="
+	    " 413 request body larger than max_body_size (2 bytes)\n"
 	    "REQUEST 1 keep=0 {N=b} body=\n");
 	run_free(&r);
 
@@ -725,7 +734,8 @@ START_TEST(test_body_limit_done_order)
 	rec_s(&in, FCGI_STDIN, 1, "def");
 	rec_s(&in, FCGI_PARAMS, 1, "\x01\x01xy");
 	feed(&r, in.data, in.len);
-	ck_assert_str_eq(r.log.data, "TOO_LARGE 1 keep=0 {N=a} body=\n"
+	ck_assert_str_eq(r.log.data, "TOO_LARGE 1 keep=0 {N=a} body="
+	    " 413 request body larger than max_body_size (2 bytes)\n"
 	    "ERROR FCGI_PARAMS for request id 1 after the end of its params\n");
 	run_free(&r);
 
@@ -741,7 +751,8 @@ START_TEST(test_body_limit_done_order)
 	rec_s(&in, FCGI_STDIN, 1, "ok");
 	rec(&in, FCGI_STDIN, 1, NULL, 0, 0);
 	feed(&r, in.data, in.len);
-	ck_assert_str_eq(r.log.data, "TOO_LARGE 1 keep=0 {N=a} body=\n"
+	ck_assert_str_eq(r.log.data, "TOO_LARGE 1 keep=0 {N=a} body="
+	    " 413 request body larger than max_body_size (2 bytes)\n"
 	    "REQUEST 1 keep=0 {N=b} body=ok\n");
 	run_free(&r);
 
@@ -754,7 +765,8 @@ START_TEST(test_body_limit_done_order)
 	rec(&in, FCGI_ABORT_REQUEST, 1, NULL, 0, 0);
 	rec_begin(&in, 1, FCGI_RESPONDER, 0);
 	feed(&r, in.data, in.len);
-	ck_assert_str_eq(r.log.data, "TOO_LARGE 1 keep=0 {N=a} body=\n"
+	ck_assert_str_eq(r.log.data, "TOO_LARGE 1 keep=0 {N=a} body="
+	    " 413 request body larger than max_body_size (2 bytes)\n"
 	    "ABORT 1\nERROR duplicate request id 1\n");
 	run_free(&r);
 
@@ -769,35 +781,374 @@ START_TEST(test_body_limit_done_order)
 	req_head(&in, 1, "N", "b");
 	rec(&in, FCGI_STDIN, 1, NULL, 0, 0);
 	feed(&r, in.data, in.len);
-	ck_assert_str_eq(r.log.data, "TOO_LARGE 1 keep=0 {N=a} body=\n"
+	ck_assert_str_eq(r.log.data, "TOO_LARGE 1 keep=0 {N=a} body="
+	    " 413 request body larger than max_body_size (2 bytes)\n"
 	    "REQUEST 1 keep=0 {N=b} body=\n");
 	run_free(&r);
 	buf_free(&in);
 }
 END_TEST
 
-START_TEST(test_params_limit)
+/*
+ * A request with the given params (a NULL-terminated name, value list)
+ * in one PARAMS record, then STDIN "body" and the empty STDIN.
+ */
+static void
+req_params(struct buf *in, unsigned id, const char *const *nvs)
+{
+	struct buf	 p = BUF_INIT;
+
+	rec_begin(in, id, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	for (; nvs[0] != NULL; nvs += 2)
+		nv(&p, nvs[0], nvs[1]);
+	rec(in, FCGI_PARAMS, id, p.data, p.len, 0);
+	rec(in, FCGI_PARAMS, id, NULL, 0, 0);
+	rec_s(in, FCGI_STDIN, id, "body");
+	rec(in, FCGI_STDIN, id, NULL, 0, 0);
+	buf_free(&p);
+}
+
+/* The request after a rejected one on the same connection still works. */
+#define NEXT_OK		"REQUEST 1 keep=1 {N=next} body=body\n"
+static const char *const next_ok[] = { "N", "next", NULL };
+
+/*
+ * Each params limit: a request exactly at it passes, one past it is
+ * TOO_LARGE (431) with the params before the one over the limit, its
+ * body is dropped, and the connection goes on.
+ */
+START_TEST(test_params_count)
+{
+	static const char *const three[] = { "A", "1", "B", "2", "C", "3",
+	    NULL };
+	static const char *const four[] = { "A", "1", "B", "2", "C", "3",
+	    "D", "4", NULL };
+	struct codec_limits	 l = limits;
+	struct buf		 in = BUF_INIT;
+
+	l.max_params = 3;
+	req_params(&in, 1, three);
+	req_params(&in, 1, four);
+	req_params(&in, 1, next_ok);
+	check_splits(&l, &in,
+	    "REQUEST 1 keep=1 {A=1;B=2;C=3} body=body\n"
+	    "TOO_LARGE 1 keep=1 {A=1;B=2;C=3} body="
+	    " 431 more than max_params (3) params\n" NEXT_OK);
+	buf_free(&in);
+}
+END_TEST
+
+START_TEST(test_params_size)
+{
+	/* Names and values count, the length bytes do not: 4 + 16 = 20. */
+	static const char *const at[] = { "NAME", "0123456789abcdef", NULL };
+	static const char *const over[] = { "NAME", "0123456789abcdefg",
+	    NULL };
+	/* The sum over params: 6 + 14 = 20, and 6 + 15. */
+	static const char *const two_at[] = { "A", "12345",
+	    "B", "0123456789abc", NULL };
+	static const char *const two_over[] = { "A", "12345",
+	    "B", "0123456789abcd", NULL };
+	struct codec_limits	 l = limits;
+	struct buf		 in = BUF_INIT;
+
+	l.max_params_size = 20;
+	req_params(&in, 1, at);
+	req_params(&in, 1, over);
+	req_params(&in, 1, two_at);
+	req_params(&in, 1, two_over);
+	req_params(&in, 1, next_ok);
+	check_splits(&l, &in,
+	    "REQUEST 1 keep=1 {NAME=0123456789abcdef} body=body\n"
+	    "TOO_LARGE 1 keep=1 {} body= 431 params longer than "
+	    "max_params_size (20 bytes) at param NAME\n"
+	    "REQUEST 1 keep=1 {A=12345;B=0123456789abc} body=body\n"
+	    "TOO_LARGE 1 keep=1 {A=12345} body= 431 params longer than "
+	    "max_params_size (20 bytes) at param B\n" NEXT_OK);
+	buf_free(&in);
+}
+END_TEST
+
+START_TEST(test_param_length)
+{
+	static const char *const value_at[] = { "V", "12345678", NULL };
+	static const char *const value_over[] = { "V", "123456789", NULL };
+	static const char *const name_at[] = { "ABCDEFGH", "", NULL };
+	static const char *const name_over[] = { "X", "1", "ABCDEFGHI", "",
+	    NULL };
+	struct codec_limits	 l = limits;
+	struct buf		 in = BUF_INIT, p = BUF_INIT;
+	char			 name[40];
+
+	l.max_param_length = 8;
+	req_params(&in, 1, value_at);
+	req_params(&in, 1, value_over);
+	req_params(&in, 1, name_at);
+	req_params(&in, 1, name_over);
+	req_params(&in, 1, next_ok);
+	check_splits(&l, &in,
+	    "REQUEST 1 keep=1 {V=12345678} body=body\n"
+	    "TOO_LARGE 1 keep=1 {} body= 431 param V of 9 bytes is longer "
+	    "than max_param_length (8)\n"
+	    "REQUEST 1 keep=1 {ABCDEFGH=} body=body\n"
+	    "TOO_LARGE 1 keep=1 {X=1} body= 431 param name ABCDEFGHI of 9 "
+	    "bytes is longer than max_param_length (8)\n" NEXT_OK);
+
+	/* A name in the message is short and printable, whatever it was. */
+	buf_reset(&in);
+	memset(name, 'n', sizeof(name));
+	name[0] = '\x1b';
+	name[1] = '\x7f';
+	nv_n(&p, name, sizeof(name), "v", 1);
+	rec_begin(&in, 1, FCGI_RESPONDER, 0);
+	rec(&in, FCGI_PARAMS, 1, p.data, p.len, 0);
+	rec(&in, FCGI_PARAMS, 1, NULL, 0, 0);
+	rec(&in, FCGI_STDIN, 1, NULL, 0, 0);
+	l.max_param_length = 39;
+	check_splits(&l, &in, "TOO_LARGE 1 keep=0 {} body= 431 param name "
+	    "??nnnnnnnnnnnnnnnnnnnnnnnnnnnnnn... of 40 bytes is longer than "
+	    "max_param_length (39)\n");
+	buf_free(&p);
+	buf_free(&in);
+}
+END_TEST
+
+/*
+ * The stream is never buffered past what params within the limits take
+ * on the wire: max_params_size + 8 x max_params bytes.  At that bound a
+ * request passes; one byte more is TOO_LARGE on the record header, the
+ * rest of the stream (in later records too) and the body are dropped.
+ */
+#define EXPECT_OVER \
+    "TOO_LARGE 1 keep=1 {} body= 431 params longer than 36 bytes on the " \
+    "wire (max_params_size 20 + 8 x max_params 2)\n"
+
+START_TEST(test_params_wire)
 {
 	struct codec_limits	 l = limits;
 	struct buf		 in = BUF_INIT, p = BUF_INIT;
-	char			*s;
 
 	l.max_params_size = 20;
-	nv(&p, "NAME", "0123456789abcd");	/* 2 + 4 + 14 = 20 */
-	ck_assert_uint_eq(p.len, 20);
-	rec_begin(&in, 1, FCGI_RESPONDER, 0);
-	rec(&in, FCGI_PARAMS, 1, p.data, 12, 0);
-	rec(&in, FCGI_PARAMS, 1, p.data + 12, 8, 0);
+	l.max_params = 2;
+	/* Two params in the 4-byte length form: 2 x (8 + 10) = 36 bytes. */
+	nv_len(&p, 1, 1);
+	nv_len(&p, 9, 1);
+	buf_adds(&p, "A123456789");
+	nv_len(&p, 1, 1);
+	nv_len(&p, 9, 1);
+	buf_adds(&p, "B123456789");
+	ck_assert_uint_eq(p.len, 36);
+	rec_begin(&in, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	rec(&in, FCGI_PARAMS, 1, p.data, 20, 3);
+	rec(&in, FCGI_PARAMS, 1, p.data + 20, 16, 0);
 	rec(&in, FCGI_PARAMS, 1, NULL, 0, 0);
+	rec_s(&in, FCGI_STDIN, 1, "body");
 	rec(&in, FCGI_STDIN, 1, NULL, 0, 0);
-	check_splits(&l, &in, "REQUEST 1 keep=0 {NAME=0123456789abcd} body=\n");
+	req_params(&in, 1, next_ok);
+	check_splits(&l, &in, "REQUEST 1 keep=1 {A=123456789;B=123456789} "
+	    "body=body\n" NEXT_OK);
 
-	l.max_params_size = 19;
-	s = parse_log(&l, &in, in.len);
-	ck_assert_str_eq(s, "ERROR params too large\n");
-	free(s);
+	/* 37 bytes: the second record trips it. */
+	buf_reset(&in);
+	buf_add(&p, "x", 1);
+	rec_begin(&in, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	rec(&in, FCGI_PARAMS, 1, p.data, 20, 3);
+	rec(&in, FCGI_PARAMS, 1, p.data + 20, 17, 0);
+	rec(&in, FCGI_PARAMS, 1, p.data, 30, 0);	/* dropped */
+	rec(&in, FCGI_PARAMS, 1, NULL, 0, 0);
+	rec_s(&in, FCGI_STDIN, 1, "body");		/* dropped */
+	rec(&in, FCGI_STDIN, 1, NULL, 0, 0);
+	req_params(&in, 1, next_ok);
+	check_splits(&l, &in, EXPECT_OVER NEXT_OK);
 	buf_free(&in);
 	buf_free(&p);
+}
+END_TEST
+
+/* A request rejected while its params arrive, answered or not. */
+START_TEST(test_params_rejected_states)
+{
+	struct codec_limits	 l = limits;
+	struct run		 r;
+	struct buf		 in = BUF_INIT, big = BUF_INIT;
+
+	l.max_params_size = 20;
+	l.max_params = 2;
+	buf_add(&big, "0123456789012345678901234567890123456789", 37);
+
+	/* Aborted before the answer: reported; after done, id 1 is free. */
+	run_init(&r, &l, 0);
+	rec_begin(&in, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	rec(&in, FCGI_PARAMS, 1, big.data, big.len, 0);
+	rec(&in, FCGI_ABORT_REQUEST, 1, NULL, 0, 0);
+	rec(&in, FCGI_PARAMS, 1, big.data, big.len, 0);	/* ignored */
+	feed(&r, in.data, in.len);
+	fastcgi_request_done(r.p, 1);
+	buf_reset(&in);
+	req_params(&in, 1, next_ok);
+	feed(&r, in.data, in.len);
+	ck_assert_str_eq(r.log.data, EXPECT_OVER "ABORT 1\n" NEXT_OK);
+	run_free(&r);
+
+	/* Not answered yet: its id is still busy. */
+	run_init(&r, &l, 0);
+	buf_reset(&in);
+	rec_begin(&in, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	rec(&in, FCGI_PARAMS, 1, big.data, big.len, 0);
+	rec_begin(&in, 1, FCGI_RESPONDER, 0);
+	feed(&r, in.data, in.len);
+	ck_assert_str_eq(r.log.data, EXPECT_OVER
+	    "ERROR duplicate request id 1\n");
+	run_free(&r);
+
+	/* Answered: a new BEGIN for the id starts over at once. */
+	run_init(&r, &l, 0);
+	buf_reset(&in);
+	rec_begin(&in, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	rec(&in, FCGI_PARAMS, 1, big.data, big.len, 0);
+	feed(&r, in.data, in.len);
+	fastcgi_request_done(r.p, 1);
+	buf_reset(&in);
+	req_params(&in, 1, next_ok);
+	feed(&r, in.data, in.len);
+	ck_assert_str_eq(r.log.data, EXPECT_OVER NEXT_OK);
+	run_free(&r);
+
+	/* Its body before the end of its params is still a fault. */
+	run_init(&r, &l, 0);
+	buf_reset(&in);
+	rec_begin(&in, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	rec(&in, FCGI_PARAMS, 1, big.data, big.len, 0);
+	rec_s(&in, FCGI_STDIN, 1, "body");
+	feed(&r, in.data, in.len);
+	ck_assert_str_eq(r.log.data, EXPECT_OVER "ERROR FCGI_STDIN for "
+	    "request id 1 before the end of its params\n");
+	run_free(&r);
+
+	/* Rejected by decoding: the body is dropped until its end. */
+	run_init(&r, &l, 0);
+	buf_reset(&in);
+	req_params(&in, 1, (const char *const[]){ "A", "1", "B", "2", "C",
+	    "3", NULL });
+	feed(&r, in.data, in.len);
+	fastcgi_request_done(r.p, 1);
+	buf_reset(&in);
+	req_params(&in, 1, next_ok);
+	feed(&r, in.data, in.len);
+	ck_assert_str_eq(r.log.data, "TOO_LARGE 1 keep=1 {A=1;B=2} body= 431 "
+	    "more than max_params (2) params\n" NEXT_OK);
+	run_free(&r);
+	buf_free(&in);
+	buf_free(&big);
+}
+END_TEST
+
+/* head_pending after each byte of a stream fed one byte at a time. */
+static char *
+head_log(const struct codec_limits *l, const struct buf *in)
+{
+	struct run	 r;
+	char		*s;
+	size_t		 i;
+
+	s = malloc(in->len + 1);
+	ck_assert_ptr_nonnull(s);
+	run_init(&r, l, 1);
+	for (i = 0; i < in->len; i++) {
+		feed(&r, in->data + i, 1);
+		s[i] = fastcgi_head_pending(r.p) ? '1' : '0';
+		ck_assert_int_eq(fastcgi_codec.head_pending(r.p),
+		    s[i] == '1');
+	}
+	s[in->len] = '\0';
+	run_free(&r);
+	return s;
+}
+
+/* "c" repeated n times, appended to b. */
+static void
+run_of(struct buf *b, char c, size_t n)
+{
+	while (n-- > 0)
+		ck_assert_int_eq(buf_add(b, &c, 1), 0);
+}
+
+/*
+ * From the first byte of a request to the end of its params, and only
+ * then: not while its body arrives, nor between requests.
+ */
+START_TEST(test_head_pending)
+{
+	struct codec_limits	 l = limits;
+	struct fastcgi_parser	*p;
+	struct buf		 in = BUF_INIT, want = BUF_INIT, pp = BUF_INIT;
+	char			*s;
+	size_t			 head;
+
+	p = fastcgi_parser_new(&l);
+	ck_assert_int_eq(fastcgi_head_pending(p), 0);
+	fastcgi_parser_free(p);
+
+	/* BEGIN, PARAMS (padded), empty PARAMS: pending up to its last
+	   byte.  STDIN and its end: not pending.  Twice. */
+	nv(&pp, "A", "b");
+	rec_begin(&in, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	rec(&in, FCGI_PARAMS, 1, pp.data, pp.len, 4);
+	rec(&in, FCGI_PARAMS, 1, NULL, 0, 0);
+	head = in.len;
+	rec_s(&in, FCGI_STDIN, 1, "body");
+	rec(&in, FCGI_STDIN, 1, NULL, 0, 0);
+	run_of(&want, '1', head - 1);
+	run_of(&want, '0', in.len - head + 1);
+	buf_add(&in, in.data, in.len);
+	buf_add(&want, want.data, want.len);
+	/* A management record counts too; an ABORT for nothing does not. */
+	rec(&in, FCGI_GET_VALUES, 0, NULL, 0, 0);
+	run_of(&want, '1', 7);
+	run_of(&want, '0', 1);
+	rec(&in, FCGI_ABORT_REQUEST, 9, NULL, 0, 0);
+	run_of(&want, '1', 1);		/* before its type is known */
+	run_of(&want, '0', 7);
+	buf_add(&want, "", 1);
+	s = head_log(&l, &in);
+	ck_assert_str_eq(s, want.data);
+	free(s);
+
+	/* Rejected while its params arrive: pending until they end. */
+	buf_reset(&in);
+	buf_reset(&want);
+	l.max_params_size = 1;
+	l.max_params = 1;
+	rec_begin(&in, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	rec(&in, FCGI_PARAMS, 1, "0123456789", 10, 0);
+	rec(&in, FCGI_PARAMS, 1, "0123456789", 10, 0);
+	rec(&in, FCGI_PARAMS, 1, NULL, 0, 0);
+	head = in.len;
+	rec_s(&in, FCGI_STDIN, 1, "body");
+	run_of(&want, '1', head - 1);
+	run_of(&want, '0', in.len - head + 1);
+	buf_add(&want, "", 1);
+	s = head_log(&l, &in);
+	ck_assert_str_eq(s, want.data);
+	free(s);
+
+	/* A malformed stream is not pending: the connection is closed. */
+	p = fastcgi_parser_new(&l);
+	{
+		struct request_event	 ev;
+		size_t			 used;
+
+		ck_assert_int_eq(fastcgi_parse(p, (const uint8_t *)"\2\1\0\1",
+		    4, &used, &ev), REQ_EV_NEED_MORE);
+		ck_assert_int_eq(fastcgi_head_pending(p), 1);
+		ck_assert_int_eq(fastcgi_parse(p, (const uint8_t *)
+		    "\0\10\0\0", 4, &used, &ev), REQ_EV_ERROR);
+		ck_assert_int_eq(fastcgi_head_pending(p), 0);
+	}
+	fastcgi_parser_free(p);
+	buf_free(&in);
+	buf_free(&want);
+	buf_free(&pp);
 }
 END_TEST
 
@@ -1084,7 +1435,8 @@ START_TEST(test_free_partial)
 	rec(&in, FCGI_GET_VALUES, 0, "\x0e\x00" FCGI_MAX_CONNS, 16, 0);
 	feed(&r, in.data, in.len);
 	feed(&r, in.data, 13);			/* half a record */
-	ck_assert_str_eq(r.log.data, "TOO_LARGE 3 keep=0 {A=b} body=\n"
+	ck_assert_str_eq(r.log.data, "TOO_LARGE 3 keep=0 {A=b} body="
+	    " 413 request body larger than max_body_size (4 bytes)\n"
 	    "REQUEST 4 keep=0 {A=b} body=\n"
 	    "REPLY 0 01 0a 00 00 00 12 06 00 0e 02 46 43 47 49 5f 4d 41 58"
 	    " 5f 43 4f 4e 4e 53 31 36 00 00 00 00 00 00\n");
@@ -1285,7 +1637,12 @@ fastcgi_suite(void)
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_body_limit);
 	tcase_add_test(tc, test_body_limit_done_order);
-	tcase_add_test(tc, test_params_limit);
+	tcase_add_test(tc, test_params_count);
+	tcase_add_test(tc, test_params_size);
+	tcase_add_test(tc, test_param_length);
+	tcase_add_test(tc, test_params_wire);
+	tcase_add_test(tc, test_params_rejected_states);
+	tcase_add_test(tc, test_head_pending);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("malformed");

@@ -20,8 +20,11 @@
 #define REQLOG_TEXT_MAX	80
 #include "reqlog.h"
 
-/* max_body_size, max_params_size, max_conns, max_reqs (unused) */
-static const struct codec_limits	 limits = { 1 << 20, 65536, 16, 8 };
+/* max_conns and max_reqs are unused by SCGI. */
+static const struct codec_limits	 limits = {
+	.max_body_size = 1 << 20, .max_params_size = 65536, .max_conns = 16,
+	.max_reqs = 8, .max_params = 1000, .max_param_length = 1 << 20
+};
 
 /* ---- building input ---- */
 
@@ -133,6 +136,10 @@ log_event(struct buf *log, const struct request_event *ev)
 		buf_adds(log, ev->type == REQ_EV_REQUEST ? "REQUEST" :
 		    "TOO_LARGE");
 		log_request(log, ev->req);
+		if (ev->type == REQ_EV_TOO_LARGE) {
+			ck_assert_ptr_nonnull(ev->errstr);
+			buf_printf(log, " %d %s", ev->status, ev->errstr);
+		}
 		break;
 	case REQ_EV_ERROR:
 		ck_assert_ptr_nonnull(ev->errstr);
@@ -533,6 +540,12 @@ sized_request(struct buf *in, size_t len, const char *clen,
 	buf_free(&h);
 }
 
+/*
+ * The header block is never buffered past what params within the limits
+ * take: max_params_size + 2 NULs x max_params.  A 100-byte block of 3
+ * params (94 bytes of names and values) passes at that bound; one byte
+ * less and the length itself is TOO_LARGE (431), without params.
+ */
 START_TEST(test_header_limit)
 {
 	struct codec_limits	 l = limits;
@@ -540,55 +553,129 @@ START_TEST(test_header_limit)
 
 	sized_request(&in, 100, "2", "ok");
 	ck_assert_str_eq(in.data, "100:CONTENT_LENGTH");
-	l.max_params_size = 100;
+	l.max_params_size = 94;
+	l.max_params = 3;
 	check_splits(&l, &in, "REQUEST 0 keep=0 {CONTENT_LENGTH=2;SCGI=1;"
 	    "PAD="
 	    "pppppppppppppppppppppppppppppppppppppppp"
 	    "ppppppppppppppppppppppppppppppp} body=ok\n");
-	l.max_params_size = 99;
-	check_splits(&l, &in, "ERROR SCGI header longer than 99 bytes\n");
+	l.max_params_size = 93;
+	check_splits(&l, &in, "TOO_LARGE 0 keep=0 {} body= 431 SCGI headers "
+	    "longer than 99 bytes (max_params_size 93 + 2 x max_params 3)\n");
 	buf_reset(&in);
 
 	/* A large block, exactly at its limit and one byte over. */
 	sized_request(&in, 65536, "0", "");
-	l.max_params_size = 65536;
+	l.max_params_size = 65530;
 	check_chunks(&l, &in, "REQUEST 0 keep=0 {CONTENT_LENGTH=0;SCGI=1;"
 	    "PAD=<65507#38540187>} body=\n");
-	l.max_params_size = 65535;
-	check_chunks(&l, &in, "ERROR SCGI header longer than 65535 bytes\n");
+	l.max_params_size = 65529;
+	check_chunks(&l, &in, "TOO_LARGE 0 keep=0 {} body= 431 SCGI headers "
+	    "longer than 65535 bytes (max_params_size 65529 + 2 x max_params "
+	    "3)\n");
 	buf_free(&in);
 }
 END_TEST
 
-/* The length digits alone trip the limit: nothing of the block is read. */
+#define PAD71	"pppppppppppppppppppppppppppppppppppppppp" \
+		"ppppppppppppppppppppppppppppppp"
+
+/* Within the wire bound, decoding finds each limit exactly. */
+START_TEST(test_params_limits)
+{
+	struct codec_limits	 l = limits;
+	struct buf		 in = BUF_INIT;
+
+	/* The same 100-byte block: 94 bytes of names and values. */
+	sized_request(&in, 100, "2", "ok");
+	l.max_params_size = 94;
+	check_splits(&l, &in, "REQUEST 0 keep=0 {CONTENT_LENGTH=2;SCGI=1;"
+	    "PAD=" PAD71 "} body=ok\n");
+	l.max_params_size = 93;
+	check_splits(&l, &in, "TOO_LARGE 0 keep=0 {CONTENT_LENGTH=2;SCGI=1} "
+	    "body= 431 params longer than max_params_size (93 bytes) at "
+	    "param PAD\n");
+
+	/* 3 params, CONTENT_LENGTH and SCGI included. */
+	l = limits;
+	l.max_params = 3;
+	check_splits(&l, &in, "REQUEST 0 keep=0 {CONTENT_LENGTH=2;SCGI=1;"
+	    "PAD=" PAD71 "} body=ok\n");
+	l.max_params = 2;
+	check_splits(&l, &in, "TOO_LARGE 0 keep=0 {CONTENT_LENGTH=2;SCGI=1} "
+	    "body= 431 more than max_params (2) params\n");
+
+	/* One value, then one name. */
+	l = limits;
+	l.max_param_length = 71;
+	check_splits(&l, &in, "REQUEST 0 keep=0 {CONTENT_LENGTH=2;SCGI=1;"
+	    "PAD=" PAD71 "} body=ok\n");
+	l.max_param_length = 70;
+	check_splits(&l, &in, "TOO_LARGE 0 keep=0 {CONTENT_LENGTH=2;SCGI=1} "
+	    "body= 431 param PAD of 71 bytes is longer than max_param_length "
+	    "(70)\n");
+	buf_reset(&in);
+	NETSTRING_LIT(&in, "CONTENT_LENGTH\0" "0\0SCGI\0" "1\0"
+	    "ABCDEFGHIJKLMNO\0v\0");
+	l.max_param_length = 15;
+	check_splits(&l, &in, "REQUEST 0 keep=0 {CONTENT_LENGTH=0;SCGI=1;"
+	    "ABCDEFGHIJKLMNO=v} body=\n");
+	l.max_param_length = 14;
+	check_splits(&l, &in, "TOO_LARGE 0 keep=0 {CONTENT_LENGTH=0;SCGI=1} "
+	    "body= 431 param name ABCDEFGHIJKLMNO of 15 bytes is longer than "
+	    "max_param_length (14)\n");
+
+	/* Form faults before the limit are still faults. */
+	buf_reset(&in);
+	NETSTRING_LIT(&in, "SCGI\0" "1\0CONTENT_LENGTH\0" "0\0");
+	l = limits;
+	l.max_params = 1;
+	check_splits(&l, &in, "ERROR first SCGI header is not "
+	    "CONTENT_LENGTH\n");
+	buf_free(&in);
+}
+END_TEST
+
+/* The length digits alone trip the bound: nothing of the block is read. */
 START_TEST(test_header_limit_early)
 {
 	struct codec_limits	 l = limits;
 	struct scgi_parser	*p;
 	struct request_event	 ev;
 	size_t			 used;
-	char			 num[64], want[128];
+	char			 num[64], want[160];
 
-	l.max_params_size = 100;
+	l.max_params_size = 98;
+	l.max_params = 1;
 	p = scgi_parser_new(&l);
 	ck_assert_ptr_nonnull(p);
 	ck_assert_int_eq(scgi_parse(p, (const uint8_t *)"100", 3, &used, &ev),
 	    REQ_EV_NEED_MORE);
 	ck_assert_uint_eq(used, 3);
 	ck_assert_int_eq(scgi_parse(p, (const uint8_t *)"0:xxxx", 6, &used,
-	    &ev), REQ_EV_ERROR);
+	    &ev), REQ_EV_TOO_LARGE);
 	ck_assert_uint_eq(used, 1);
-	ck_assert_str_eq(ev.errstr, "SCGI header longer than 100 bytes");
+	ck_assert_int_eq(ev.status, 431);
+	ck_assert_str_eq(ev.errstr, "SCGI headers longer than 100 bytes "
+	    "(max_params_size 98 + 2 x max_params 1)");
+	ck_assert_uint_eq(ev.req->nparams, 0);
+	request_free(ev.req);
+	/* The rest is consumed and ignored. */
+	ck_assert_int_eq(scgi_parse(p, (const uint8_t *)":xxxx", 5, &used,
+	    &ev), REQ_EV_NEED_MORE);
+	ck_assert_uint_eq(used, 5);
 	scgi_parser_free(p);
 
 	p = scgi_parser_new(&l);
 	ck_assert_int_eq(scgi_parse(p, (const uint8_t *)"101", 3, &used, &ev),
-	    REQ_EV_ERROR);
+	    REQ_EV_TOO_LARGE);
 	ck_assert_uint_eq(used, 3);
+	request_free(ev.req);
 	scgi_parser_free(p);
 
 	/* With no limit to speak of, SIZE_MAX itself passes, one more not. */
 	l.max_params_size = SIZE_MAX;
+	l.max_params = 0;
 	snprintf(num, sizeof(num), "%zu", (size_t)SIZE_MAX);
 	p = scgi_parser_new(&l);
 	ck_assert_int_eq(scgi_parse(p, (const uint8_t *)num, strlen(num),
@@ -597,23 +684,80 @@ START_TEST(test_header_limit_early)
 	    REQ_EV_NEED_MORE);
 	scgi_parser_free(p);
 
-	snprintf(want, sizeof(want), "SCGI header longer than %zu bytes",
+	snprintf(want, sizeof(want), "SCGI headers longer than %zu bytes "
+	    "(max_params_size %zu + 2 x max_params 0)", (size_t)SIZE_MAX,
 	    (size_t)SIZE_MAX);
 	num[strlen(num) - 1]++;			/* ...615 -> ...616 */
 	p = scgi_parser_new(&l);
 	ck_assert_int_eq(scgi_parse(p, (const uint8_t *)num, strlen(num),
-	    &used, &ev), REQ_EV_ERROR);
+	    &used, &ev), REQ_EV_TOO_LARGE);
 	ck_assert_uint_eq(used, strlen(num));
 	ck_assert_str_eq(ev.errstr, want);
+	request_free(ev.req);
 	scgi_parser_free(p);
 
+	/* The bound saturates: max_params_size + 2 x max_params > SIZE_MAX. */
+	l.max_params_size = SIZE_MAX - 1;
+	l.max_params = 1;
 	p = scgi_parser_new(&l);
 	ck_assert_int_eq(scgi_parse(p, (const uint8_t *)
 	    "99999999999999999999999999999999:", 33, &used, &ev),
-	    REQ_EV_ERROR);
+	    REQ_EV_TOO_LARGE);
 	ck_assert_uint_eq(used, strlen(num));	/* the first digit too many */
-	ck_assert_str_eq(ev.errstr, want);
+	request_free(ev.req);
 	scgi_parser_free(p);
+
+	/* Huge lengths with the usual limits: 431, not malformed. */
+	l = limits;
+	p = scgi_parser_new(&l);
+	ck_assert_int_eq(scgi_parse(p, (const uint8_t *)"1000000:", 8, &used,
+	    &ev), REQ_EV_TOO_LARGE);
+	ck_assert_uint_eq(used, 6);
+	ck_assert_str_eq(ev.errstr, "SCGI headers longer than 67536 bytes "
+	    "(max_params_size 65536 + 2 x max_params 1000)");
+	request_free(ev.req);
+	scgi_parser_free(p);
+}
+END_TEST
+
+/* From the first byte of the netstring to its ',', and only then. */
+START_TEST(test_head_pending)
+{
+	struct codec_limits	 l = limits;
+	struct scgi_parser	*p;
+	struct request_event	 ev;
+	struct buf		 in = BUF_INIT;
+	char			 got[512], want[512];
+	size_t			 i, used, head;
+
+	NETSTRING_LIT(&in, "CONTENT_LENGTH\0" "4\0SCGI\0" "1\0");
+	head = in.len;
+	buf_adds(&in, "bodyjunk");
+	ck_assert_uint_lt(in.len, sizeof(got));
+	p = scgi_parser_new(&l);
+	ck_assert_int_eq(scgi_head_pending(p), 0);
+	for (i = 0; i < in.len; i++) {
+		memset(&ev, 0, sizeof(ev));
+		scgi_parse(p, (const uint8_t *)in.data + i, 1, &used, &ev);
+		if (ev.type == REQ_EV_REQUEST)
+			request_free(ev.req);
+		got[i] = scgi_head_pending(p) ? '1' : '0';
+		ck_assert_int_eq(scgi_codec.head_pending(p), got[i] == '1');
+		want[i] = i + 1 < head ? '1' : '0';
+	}
+	got[i] = want[i] = '\0';
+	ck_assert_str_eq(got, want);
+	scgi_parser_free(p);
+
+	/* A malformed stream is not pending: the connection is closed. */
+	p = scgi_parser_new(&l);
+	scgi_parse(p, (const uint8_t *)"12", 2, &used, &ev);
+	ck_assert_int_eq(scgi_head_pending(p), 1);
+	ck_assert_int_eq(scgi_parse(p, (const uint8_t *)"x", 1, &used, &ev),
+	    REQ_EV_ERROR);
+	ck_assert_int_eq(scgi_head_pending(p), 0);
+	scgi_parser_free(p);
+	buf_free(&in);
 }
 END_TEST
 
@@ -637,12 +781,14 @@ START_TEST(test_body_limit)
 	    "TOO_LARGE 0 keep=0 {CONTENT_LENGTH=47;REQUEST_METHOD=POST;"
 	    NGINX_COMMON "CONTENT_TYPE=application/json;" NGINX_SERVER
 	    "HTTP_CONTENT_TYPE=application/json;HTTP_CONTENT_LENGTH=47;"
-	    "HTTP_X_REQUEST_ID=3f2a9c1d5e7b4a60} body=\n");
+	    "HTTP_X_REQUEST_ID=3f2a9c1d5e7b4a60} body="
+	    " 413 request body larger than max_body_size (46 bytes)\n");
 
 	p = scgi_parser_new(&l);
 	ck_assert_ptr_nonnull(p);
 	ck_assert_int_eq(scgi_parse(p, (const uint8_t *)in.data, in.len,
 	    &used, &ev), REQ_EV_TOO_LARGE);
+	ck_assert_int_eq(ev.status, 413);
 	ck_assert_uint_eq(used, head);
 	ck_assert_uint_eq(ev.req->nparams, 20);
 	ck_assert_ptr_null(ev.req->body);
@@ -662,7 +808,7 @@ START_TEST(test_body_limit)
 	NETSTRING_LIT(&in, "CONTENT_LENGTH\0" "1\0SCGI\0" "1\0");
 	buf_adds(&in, "x");
 	check_splits(&l, &in, "TOO_LARGE 0 keep=0 {CONTENT_LENGTH=1;SCGI=1} "
-	    "body=\n");
+	    "body= 413 request body larger than max_body_size (0 bytes)\n");
 
 	/* Beyond size_t is still a number: too large, not malformed. */
 	l.max_body_size = SIZE_MAX - 1;
@@ -670,7 +816,8 @@ START_TEST(test_body_limit)
 	NETSTRING_LIT(&in, "CONTENT_LENGTH\0" "123456789012345678901234567890\0"
 	    "SCGI\0" "1\0");
 	check_splits(&l, &in, "TOO_LARGE 0 keep=0 {CONTENT_LENGTH="
-	    "123456789012345678901234567890;SCGI=1} body=\n");
+	    "123456789012345678901234567890;SCGI=1} body= 413 request body "
+	    "larger than max_body_size (18446744073709551614 bytes)\n");
 	buf_free(&in);
 }
 END_TEST
@@ -700,10 +847,6 @@ static const struct {
 	{ W("12,"), "missing ':' after the SCGI netstring length" },
 	{ W("1 2:"), "missing ':' after the SCGI netstring length" },
 	{ W("0x18:"), "missing ':' after the SCGI netstring length" },
-	{ W("65537:"), "SCGI header longer than 65536 bytes" },
-	{ W("1000000:"), "SCGI header longer than 65536 bytes" },
-	{ W("99999999999999999999999999999999999999999:"),
-	    "SCGI header longer than 65536 bytes" },
 	{ W("0:,"), "empty SCGI headers" },
 	{ W("0:x"), "missing ',' after the SCGI headers" },
 	{ HC(OK, ';'), "missing ',' after the SCGI headers" },
@@ -817,6 +960,7 @@ START_TEST(test_many_headers)
 	size_t			 used, i;
 
 	l.max_params_size = 1 << 20;
+	l.max_params = 200000;
 	hdr(&h, "CONTENT_LENGTH", "0");
 	hdr(&h, "SCGI", "1");
 	for (i = 0; i < 100000; i++) {
@@ -919,6 +1063,8 @@ scgi_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_header_limit);
 	tcase_add_test(tc, test_header_limit_early);
+	tcase_add_test(tc, test_params_limits);
+	tcase_add_test(tc, test_head_pending);
 	tcase_add_test(tc, test_body_limit);
 	tcase_add_test(tc, test_many_headers);
 	suite_add_tcase(s, tc);
