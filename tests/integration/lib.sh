@@ -273,6 +273,19 @@ _listening() {
 	esac
 }
 
+# tcp_conns PID: the TCP connections (any state but LISTEN) PID holds.
+tcp_conns() {
+	local f t n=0 inodes
+	inodes=" $(awk '$4 != "0A" && $4 != "st" { print $10 }' \
+	    /proc/net/tcp /proc/net/tcp6 2>/dev/null | tr '\n' ' ')"
+	for f in /proc/"$1"/fd/*; do
+		t=$(readlink "$f" 2>/dev/null) || continue
+		case $t in socket:\[*\]) t=${t#socket:[}; t=${t%]} ;; *) continue ;; esac
+		case $inodes in *" $t "*) n=$((n + 1)) ;; esac
+	done
+	echo "$n"
+}
+
 now_ms() {
 	date +%s%3N
 }

@@ -21,14 +21,9 @@ worker() {
 	ps -o pid= --ppid "$FCGISERVE_PID" | tr -d ' '
 }
 
-# conns: the client connections the worker holds (its sockets but the
-# listener).
+# conns: the client connections the worker holds.
 conns() {
-	local f n=0
-	for f in /proc/"$WORKER"/fd/*; do
-		case $(readlink "$f" 2>/dev/null) in socket:*) n=$((n + 1)) ;; esac
-	done
-	echo $((n - 1))
+	tcp_conns "$WORKER"
 }
 
 assert_conns() {
