@@ -19,9 +19,11 @@
 #include "buf.h"
 #include "child.h"
 #include "log.h"
+#include "slowlog.h"
 
 #define CHILD_OUT_FD	3
 #define CHILD_REQ_FD	4
+#define CHILD_SLOW_FD	5		/* the slow log file, if any */
 
 static void
 close_from(int lowfd)
@@ -119,7 +121,7 @@ child_prepare(struct lua_app *app, int outfd, int reqfd, pid_t parent)
 	struct sigaction	 sa;
 	sigset_t		 none;
 	size_t			 i;
-	int			 fd;
+	int			 fd, slowfd;
 
 	/* The worker's death must take its children along. */
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -132,6 +134,9 @@ child_prepare(struct lua_app *app, int outfd, int reqfd, pid_t parent)
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		(void)sigaction(sigs[i], &sa, NULL);
+	/* Before unblocking: a slow log request must never kill it. */
+	slowlog_child_init(lua_app_state(app), slowlog_fd() != -1 ?
+	    CHILD_SLOW_FD : -1);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 
@@ -141,16 +146,24 @@ child_prepare(struct lua_app *app, int outfd, int reqfd, pid_t parent)
 	 */
 	(void)setpgid(0, 0);
 	log_child_init();
-	/* Out of the way first, so moving one cannot clobber the other. */
+	/* Out of the way first, so moving one cannot clobber another. */
 	if (reqfd != -1 && (reqfd = fcntl(reqfd, F_DUPFD_CLOEXEC,
-	    CHILD_REQ_FD + 1)) == -1)
+	    CHILD_SLOW_FD + 1)) == -1)
+		_exit(1);
+	if ((slowfd = slowlog_fd()) != -1 && (slowfd = fcntl(slowfd,
+	    F_DUPFD_CLOEXEC, CHILD_SLOW_FD + 1)) == -1)
 		_exit(1);
 	/* Close-on-exec, so os.execute()'d programs cannot hold them. */
 	if (outfd != CHILD_OUT_FD && dup3(outfd, CHILD_OUT_FD, O_CLOEXEC) == -1)
 		_exit(1);
 	if (reqfd != -1 && dup3(reqfd, CHILD_REQ_FD, O_CLOEXEC) == -1)
 		_exit(1);
-	close_from(reqfd != -1 ? CHILD_REQ_FD + 1 : CHILD_OUT_FD + 1);
+	if (slowfd != -1 && dup3(slowfd, CHILD_SLOW_FD, O_CLOEXEC) == -1)
+		_exit(1);
+	close_from(slowfd != -1 ? CHILD_SLOW_FD + 1 : reqfd != -1 ?
+	    CHILD_REQ_FD + 1 : CHILD_OUT_FD + 1);
+	if (slowfd != -1 && reqfd == -1)
+		(void)close(CHILD_REQ_FD);
 	/* print() in a handler goes to the error log, not the master's stdout;
 	   io.read() sees end of file, not the master's stdin. */
 	(void)dup2(STDERR_FILENO, STDOUT_FILENO);
@@ -176,7 +189,9 @@ child_answer(struct lua_app *app, const struct request *req, const char *rid)
 
 	if (buf_add(&out, "\0\0\0\0", 4) == -1)
 		_exit(1);
+	slowlog_child_request(req, rid);
 	(void)lua_app_handle(app, req, rid, &out);
+	slowlog_child_request(NULL, NULL);
 	if (out.len - 4 > UINT32_MAX)
 		_exit(1);
 	len = (uint32_t)(out.len - 4);

@@ -21,6 +21,7 @@
 #include "child.h"
 #include "log.h"
 #include "spare.h"
+#include "stats.h"
 
 #define PIPE_DEFAULT_SIZE	65536
 
@@ -96,6 +97,7 @@ spare_fork(void)
 		free(s);
 		return -1;
 	}
+	stats_count(STATS_FORKED);
 	s->pid = pid;
 	s->req_fd = req[1];
 	s->out_fd = out[0];

@@ -66,6 +66,7 @@ INTEGRATION_TESTS = \
 dist_check_SCRIPTS = $(INTEGRATION_TESTS)
 dist_check_DATA = \
 	tests/integration/lib.sh \
+	tests/integration/metrics-check.awk \
 	tests/integration/apps/api.lua \
 	tests/integration/apps/function.lua \
 	tests/integration/apps/isolation.lua \
