@@ -569,6 +569,7 @@ conf_set(struct parser *p, const struct conf_key *k, const char *v)
 set_string:
 		if ((s = strdup(v)) == NULL)
 			return conf_perror(p, p->line, "out of memory");
+		free(*(char **)(void *)((char *)base + k->off));  /* a default */
 		*(char **)(void *)((char *)base + k->off) = s;
 		return 0;
 	case T_LISTEN:
@@ -666,7 +667,10 @@ conf_new_pool(struct parser *p, const char *name)
 			return conf_perror(p, p->line, "duplicate pool name "
 			    "'%s' (first on line %d)", name, o->line);
 	if ((pool = calloc(1, sizeof(*pool))) == NULL ||
-	    (pool->name = strdup(name)) == NULL) {
+	    (pool->name = strdup(name)) == NULL ||
+	    (pool->ping_response = strdup("pong")) == NULL) {
+		if (pool != NULL)
+			free(pool->name);
 		free(pool);
 		return conf_perror(p, p->line, "out of memory");
 	}

@@ -50,7 +50,7 @@ struct pool_conf {
 	enum conf_access_format	 access_format;	/* default json */
 	char			*status_path;	/* NULL: off */
 	char			*ping_path;	/* NULL: off */
-	char			*ping_response;	/* NULL: "pong" */
+	char			*ping_response;	/* default "pong" */
 	uint64_t		 slowlog_timeout_ms;	/* 0: off */
 	char			*slowlog;	/* NULL: the error log */
 	struct pool_conf	*next;

@@ -91,6 +91,7 @@ struct job {
 	struct event		*ev_slow;	/* slowlog_timeout, or NULL */
 	struct buf		 out;		/* length prefix + CGI response */
 	struct timespec		 t_start;	/* complete (CLOCK_MONOTONIC) */
+	struct timespec		 t_run;		/* given a child (same clock) */
 	struct timespec		 t_answer;	/* answered (CLOCK_REALTIME) */
 	uint64_t		 dur_us;	/* t_start -> answer written */
 	int			 status;	/* answered; 0: not (yet) */
@@ -478,7 +479,7 @@ static void
 job_slow_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct job	*j = arg;
-	uint64_t	 ms = since_us(&j->t_start) / 1000;
+	uint64_t	 ms = since_us(&j->t_run) / 1000;
 
 	(void)fd;
 	(void)events;
@@ -527,6 +528,7 @@ job_start(struct job *j)
 	if (spare_take(j->req, j->rid, &j->pid, &j->out_fd) == -1 &&
 	    job_fork(j) == -1)
 		goto fail;
+	clock_gettime(CLOCK_MONOTONIC, &j->t_run);
 	TAILQ_INSERT_TAIL(&w.running, j, entry);
 	w.nrunning++;
 	stats_active(1);

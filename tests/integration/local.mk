@@ -8,6 +8,8 @@
 
 INTEGRATION_TESTS = \
 	tests/integration/abort.sh \
+	tests/integration/access-log-combined.sh \
+	tests/integration/access-log.sh \
 	tests/integration/allowed-clients.sh \
 	tests/integration/app-function.sh \
 	tests/integration/bad-json.sh \
@@ -26,6 +28,7 @@ INTEGRATION_TESTS = \
 	tests/integration/configtest-unknown-key.sh \
 	tests/integration/cors-headers.sh \
 	tests/integration/cors-preflight.sh \
+	tests/integration/error-log.sh \
 	tests/integration/handler-error.sh \
 	tests/integration/handler-spawn.sh \
 	tests/integration/head.sh \
@@ -58,6 +61,10 @@ INTEGRATION_TESTS = \
 	tests/integration/scgi-connections.sh \
 	tests/integration/sigterm-inflight.sh \
 	tests/integration/sigterm-timeout.sh \
+	tests/integration/slowlog.sh \
+	tests/integration/status-counters.sh \
+	tests/integration/status-workers.sh \
+	tests/integration/status.sh \
 	tests/integration/timeout-504.sh \
 	tests/integration/two-pools.sh \
 	tests/integration/two-protocols.sh \
@@ -66,6 +73,7 @@ INTEGRATION_TESTS = \
 dist_check_SCRIPTS = $(INTEGRATION_TESTS)
 dist_check_DATA = \
 	tests/integration/lib.sh \
+	tests/integration/metrics-check.awk \
 	tests/integration/metrics-check.awk \
 	tests/integration/apps/api.lua \
 	tests/integration/apps/function.lua \
@@ -84,6 +92,8 @@ dist_check_DATA = \
 # configtest-lua-syntax.sh and configtest-unknown-key.sh (no pool runs).
 SCGI_INTEGRATION_TESTS = \
 	tests/integration/scgi/abort.sh \
+	tests/integration/scgi/access-log-combined.sh \
+	tests/integration/scgi/access-log.sh \
 	tests/integration/scgi/app-function.sh \
 	tests/integration/scgi/bad-json.sh \
 	tests/integration/scgi/body-too-large.sh \
@@ -92,6 +102,7 @@ SCGI_INTEGRATION_TESTS = \
 	tests/integration/scgi/configtest-good.sh \
 	tests/integration/scgi/cors-headers.sh \
 	tests/integration/scgi/cors-preflight.sh \
+	tests/integration/scgi/error-log.sh \
 	tests/integration/scgi/handler-error.sh \
 	tests/integration/scgi/handler-spawn.sh \
 	tests/integration/scgi/head.sh \
@@ -121,6 +132,10 @@ SCGI_INTEGRATION_TESTS = \
 	tests/integration/scgi/return-table.sh \
 	tests/integration/scgi/sigterm-inflight.sh \
 	tests/integration/scgi/sigterm-timeout.sh \
+	tests/integration/scgi/slowlog.sh \
+	tests/integration/scgi/status-counters.sh \
+	tests/integration/scgi/status-workers.sh \
+	tests/integration/scgi/status.sh \
 	tests/integration/scgi/timeout-504.sh \
 	tests/integration/scgi/worker-respawn.sh
 
