@@ -25,7 +25,7 @@ http GET '/warn?msg=lua-said-so' -H 'X-Request-Id: el-warn' > /dev/null
 assert_status 200
 http GET /crash -H 'X-Request-Id: el-crash' > /dev/null
 assert_status 500
-wait_log 'rid=el-crash: child [0-9]+ killed by signal 11'
+wait_log 'rid=el-crash: child [0-9]+ killed by signal 6'
 wait_log 'rid=el-lua: from the handler'
 stop_fcgiserve
 every_line_formatted
@@ -46,7 +46,7 @@ assert_match "^[^ ]+ warn \\[[0-9]+\\] pool test: rid=el-lua: from the handler\$
 # Lua's warn() too.
 assert_log "^[^ ]+ warn \\[[0-9]+\\] pool test: rid=el-warn: Lua warning: careful: lua-said-so\$"
 # The worker's lines about a request carry its id too.
-assert_log "error \\[$worker\\] pool test: rid=el-crash: child [0-9]+ killed by signal 11"
+assert_log "error \\[$worker\\] pool test: rid=el-crash: child [0-9]+ killed by signal 6"
 # Master lines have no pool prefix of their own unless about a pool.
 assert_log "info \\[$master\\] received signal 15"
 assert_log "debug \\[$worker\\] pool test: rid=el-ok: |debug \\[$worker\\] pool test: accepted"

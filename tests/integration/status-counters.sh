@@ -64,7 +64,7 @@ assert_status 504
 # Killed by a signal: 500, a crash.
 http GET /crash -H 'X-Request-Id: crash-1' > /dev/null
 assert_error 500 crash-1
-wait_log 'rid=crash-1: child [0-9]+ killed by signal 11'
+wait_log 'rid=crash-1: child [0-9]+ killed by signal 6'
 
 # Neither ping nor status counts.
 http GET /fcgiserve-ping > /dev/null
