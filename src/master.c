@@ -221,13 +221,14 @@ master_test_apps(const struct conf *conf)
 		case 0:
 			/* Log files are opened before the drop, as workers do. */
 			if (accesslog_open(p) == -1) {
-				log_warn("pool %s: access_log %s", p->name,
-				    p->access_log);
+				log_msg(LOG_LVL_ERROR, NULL, "pool %s: access_log "
+				    "%s: %s", p->name, p->access_log,
+				    strerror(errno));
 				_exit(1);
 			}
 			if (slowlog_open(p) == -1) {
-				log_warn("pool %s: slowlog %s", p->name,
-				    p->slowlog);
+				log_msg(LOG_LVL_ERROR, NULL, "pool %s: slowlog %s: "
+				    "%s", p->name, p->slowlog, strerror(errno));
 				_exit(1);
 			}
 			/* Load as the workers will: same user, bounded time. */

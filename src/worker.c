@@ -1167,11 +1167,13 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 	(void)stats_worker_attach(pool->name);
 	/* As root, before the drop, like the error log (nginx does so). */
 	if (accesslog_open(pool) == -1) {
-		log_warn("access_log %s", pool->access_log);
+		log_msg(LOG_LVL_ERROR, NULL, "access_log %s: %s",
+		    pool->access_log, strerror(errno));
 		exit(1);
 	}
 	if (slowlog_open(pool) == -1) {
-		log_warn("slowlog %s", pool->slowlog);
+		log_msg(LOG_LVL_ERROR, NULL, "slowlog %s: %s", pool->slowlog,
+		    strerror(errno));
 		exit(1);
 	}
 	priv_drop(pool);

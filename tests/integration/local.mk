@@ -24,6 +24,7 @@ INTEGRATION_TESTS = \
 	tests/integration/cli.sh \
 	tests/integration/client-abort.sh \
 	tests/integration/configtest-good.sh \
+	tests/integration/configtest-log-files.sh \
 	tests/integration/configtest-lua-syntax.sh \
 	tests/integration/configtest-unknown-key.sh \
 	tests/integration/cors-headers.sh \
