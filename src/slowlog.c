@@ -68,9 +68,7 @@ slowlog_open(const struct pool_conf *p)
 		close(fd);
 		return -1;
 	}
-	if (slow_fd != -1)
-		close(slow_fd);
-	slow_fd = fd;
+	slowlog_set_fd(fd);
 	return 0;
 }
 
@@ -84,10 +82,16 @@ slowlog_reopen(void)
 	if ((fd = open(slow_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
 	    0640)) == -1)
 		return -1;
-	if (slow_fd != -1)
+	slowlog_set_fd(fd);
+	return 0;
+}
+
+void
+slowlog_set_fd(int fd)
+{
+	if (slow_fd != -1 && slow_fd != fd)
 		close(slow_fd);
 	slow_fd = fd;
-	return 0;
 }
 
 int

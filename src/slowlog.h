@@ -23,6 +23,11 @@
 int	slowlog_open(const struct pool_conf *);
 /* SIGUSR1: reopens the file at its path.  0 or -1 with errno. */
 int	slowlog_reopen(void);
+/*
+ * Writes to fd from now on, closing the file used so far: a file opened
+ * elsewhere, e.g. by the master for a worker that may not reopen it.
+ */
+void	slowlog_set_fd(int fd);
 /* The open slow log file, for the child to keep; -1 for the error log. */
 int	slowlog_fd(void);
 /* Worker: asks child pid, elapsed_ms into its request, for its stack. */

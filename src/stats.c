@@ -15,7 +15,6 @@
  */
 #include <sys/mman.h>
 #include <sys/types.h>
-#include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,8 +29,9 @@
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
     "shared-memory counters need lock-free atomics");
 
+/* A cache line each: workers never write into each other's lines. */
 struct stats_slot {
-	atomic_int		 pid;		/* 0: free */
+	_Alignas(64) atomic_int	 pid;		/* 0: free */
 	atomic_int		 state;		/* enum stats_state */
 	atomic_llong		 started_ms;
 	atomic_ullong		 requests;

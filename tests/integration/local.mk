@@ -90,7 +90,8 @@ dist_check_DATA = \
 # (FastCGI records, libfcgi's client, keep-alive; they skip themselves
 # under PROTOCOL=scgi), two-pools.sh, two-protocols.sh and
 # scgi-connections.sh (they choose their protocols themselves), cli.sh,
-# configtest-lua-syntax.sh and configtest-unknown-key.sh (no pool runs).
+# configtest-lua-syntax.sh, configtest-unknown-key.sh and
+# configtest-log-files.sh (no pool runs).
 SCGI_INTEGRATION_TESTS = \
 	tests/integration/scgi/abort.sh \
 	tests/integration/scgi/access-log-combined.sh \
