@@ -11,7 +11,8 @@
  *
  * A segment outlives its workers.  A reload (new workers for the same
  * pool name while the old ones finish) asks for the segment again and
- * keeps it, so counters survive; slots are sized for two generations.
+ * keeps it, so counters survive; the master asks for 4 slots a worker,
+ * room for the old workers of a reload or two while they finish.
  */
 #include <sys/mman.h>
 #include <sys/types.h>
