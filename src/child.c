@@ -19,9 +19,11 @@
 #include "buf.h"
 #include "child.h"
 #include "log.h"
+#include "slowlog.h"
 
 #define CHILD_OUT_FD	3
 #define CHILD_REQ_FD	4
+#define CHILD_SLOW_FD	5		/* the slow log file, if any */
 #define CHILD_DEATH_SIG	SIGTERM		/* sent by the kernel when the
 					   worker dies */
 
@@ -141,7 +143,7 @@ child_prepare(struct lua_app *app, int outfd, int reqfd, pid_t parent)
 	struct sigaction	 sa;
 	sigset_t		 none;
 	size_t			 i;
-	int			 fd;
+	int			 fd, slowfd;
 
 	/*
 	 * Its own process group, so programs a handler starts die with it
@@ -166,20 +168,31 @@ child_prepare(struct lua_app *app, int outfd, int reqfd, pid_t parent)
 	(void)prctl(PR_SET_PDEATHSIG, CHILD_DEATH_SIG);
 	if (getppid() != parent)
 		_exit(1);
+	/* Before unblocking: a slow log request must never kill it. */
+	slowlog_child_init(lua_app_state(app), slowlog_fd() != -1 ?
+	    CHILD_SLOW_FD : -1);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 
 	log_child_init();
-	/* Out of the way first, so moving one cannot clobber the other. */
+	/* Out of the way first, so moving one cannot clobber another. */
 	if (reqfd != -1 && (reqfd = fcntl(reqfd, F_DUPFD_CLOEXEC,
-	    CHILD_REQ_FD + 1)) == -1)
+	    CHILD_SLOW_FD + 1)) == -1)
+		_exit(1);
+	if ((slowfd = slowlog_fd()) != -1 && (slowfd = fcntl(slowfd,
+	    F_DUPFD_CLOEXEC, CHILD_SLOW_FD + 1)) == -1)
 		_exit(1);
 	/* Close-on-exec, so os.execute()'d programs cannot hold them. */
 	if (outfd != CHILD_OUT_FD && dup3(outfd, CHILD_OUT_FD, O_CLOEXEC) == -1)
 		_exit(1);
 	if (reqfd != -1 && dup3(reqfd, CHILD_REQ_FD, O_CLOEXEC) == -1)
 		_exit(1);
-	child_close_from(reqfd != -1 ? CHILD_REQ_FD + 1 : CHILD_OUT_FD + 1);
+	if (slowfd != -1 && dup3(slowfd, CHILD_SLOW_FD, O_CLOEXEC) == -1)
+		_exit(1);
+	child_close_from(slowfd != -1 ? CHILD_SLOW_FD + 1 : reqfd != -1 ?
+	    CHILD_REQ_FD + 1 : CHILD_OUT_FD + 1);
+	if (slowfd != -1 && reqfd == -1)
+		(void)close(CHILD_REQ_FD);
 	/* print() in a handler goes to the error log, not the master's stdout;
 	   io.read() sees end of file, not the master's stdin. */
 	(void)dup2(STDERR_FILENO, STDOUT_FILENO);
@@ -205,7 +218,9 @@ child_answer(struct lua_app *app, const struct request *req, const char *rid)
 
 	if (buf_add(&out, "\0\0\0\0", 4) == -1)
 		_exit(1);
+	slowlog_child_request(req, rid);
 	(void)lua_app_handle(app, req, rid, &out);
+	slowlog_child_request(NULL, NULL);
 	if (out.len - 4 > UINT32_MAX)
 		_exit(1);
 	len = (uint32_t)(out.len - 4);

@@ -34,7 +34,8 @@ enum conf_sect { SECT_NONE, SECT_GLOBAL, SECT_POOL };
 
 enum conf_type {
 	T_INT, T_MODE, T_DURATION, T_SIZE, T_NAME,
-	T_LOG_LEVEL, T_ERROR_LOG, T_LISTEN, T_PROTOCOL, T_APP, T_CLIENTS
+	T_LOG_LEVEL, T_ERROR_LOG, T_LISTEN, T_PROTOCOL, T_APP, T_CLIENTS,
+	T_ACCESS_LOG, T_ACCESS_FORMAT, T_URI_PATH, T_TEXT, T_FILE
 };
 
 struct conf_key {
@@ -108,11 +109,26 @@ static const struct conf_key conf_keys[] = {
 	    "a user name made of A-Z a-z 0-9 _ . -" },
 	{ "group", SECT_POOL, T_NAME, POFF(group), 0, 0,
 	    "a group name made of A-Z a-z 0-9 _ . -" },
+	{ "access_log", SECT_POOL, T_ACCESS_LOG, POFF(access_log), 0, 0,
+	    "off, stderr or an absolute path" },
+	{ "access_format", SECT_POOL, T_ACCESS_FORMAT, 0, 0, 0,
+	    "json or combined" },
+	{ "status_path", SECT_POOL, T_URI_PATH, POFF(status_path), 0, 0,
+	    "a path starting with '/' (no spaces or control characters)" },
+	{ "ping_path", SECT_POOL, T_URI_PATH, POFF(ping_path), 0, 0,
+	    "a path starting with '/' (no spaces or control characters)" },
+	{ "ping_response", SECT_POOL, T_TEXT, POFF(ping_response), 1, 255,
+	    "1 to 255 bytes of text" },
+	{ "slowlog_timeout", SECT_POOL, T_DURATION, POFF(slowlog_timeout_ms),
+	    0, 24 * HOUR_MS, "a duration from 0 (off) to 24h (e.g. 5s)" },
+	{ "slowlog", SECT_POOL, T_FILE, POFF(slowlog), 0, 0,
+	    "an absolute file path" },
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
 static const char *const conf_log_levels[] = { "error", "warn", "info", "debug" };
 static const char *const conf_protocols[] = { "fastcgi", "scgi" };
+static const char *const conf_access_formats[] = { "json", "combined" };
 
 struct parser {
 	const char		*path;
@@ -534,6 +550,39 @@ conf_set(struct parser *p, const struct conf_key *k, const char *v)
 		free(p->conf->error_log);
 		p->conf->error_log = s;
 		return 0;
+	case T_ACCESS_LOG:
+		if (strcmp(v, "off") == 0)
+			return 0;
+		if (strcmp(v, "stderr") != 0 && v[0] != '/')
+			return conf_bad(p, k, v);
+		goto set_string;
+	case T_ACCESS_FORMAT:
+		if ((i = conf_lookup(conf_access_formats, 2, v)) == -1)
+			return conf_bad(p, k, v);
+		p->pool->access_format = (enum conf_access_format)i;
+		return 0;
+	case T_URI_PATH:
+		/* Compared with the request's decoded path, byte for byte. */
+		if (v[0] != '/' || strlen(v) > 255)
+			return conf_bad(p, k, v);
+		for (end = v; *end != '\0'; end++)
+			if ((unsigned char)*end <= ' ' || *end == 0x7f ||
+			    *end == '?')
+				return conf_bad(p, k, v);
+		goto set_string;
+	case T_TEXT:
+		if (strlen(v) < k->min || strlen(v) > k->max)
+			return conf_bad(p, k, v);
+		goto set_string;
+	case T_FILE:
+		if (v[0] != '/')
+			return conf_bad(p, k, v);
+set_string:
+		if ((s = strdup(v)) == NULL)
+			return conf_perror(p, p->line, "out of memory");
+		free(*(char **)(void *)((char *)base + k->off));  /* a default */
+		*(char **)(void *)((char *)base + k->off) = s;
+		return 0;
 	case T_LISTEN:
 		return conf_set_listen(p, v);
 	case T_CLIENTS:
@@ -600,6 +649,11 @@ conf_end_section(struct parser *p)
 		return conf_perror(p, pool->allowed_line, "allowed_clients: "
 		    "applies to TCP listen addresses only; use listen_mode and "
 		    "user/group for a unix socket");
+	if (pool != NULL && pool->status_path != NULL &&
+	    pool->ping_path != NULL &&
+	    strcmp(pool->status_path, pool->ping_path) == 0)
+		return conf_perror(p, pool->line, "[pool %s]: status_path and "
+		    "ping_path are the same", pool->name);
 	p->pool = NULL;
 	p->sect = SECT_NONE;
 	memset(p->seen, 0, sizeof(p->seen));
@@ -624,7 +678,10 @@ conf_new_pool(struct parser *p, const char *name)
 			return conf_perror(p, p->line, "duplicate pool name "
 			    "'%s' (first on line %d)", name, o->line);
 	if ((pool = calloc(1, sizeof(*pool))) == NULL ||
-	    (pool->name = strdup(name)) == NULL) {
+	    (pool->name = strdup(name)) == NULL ||
+	    (pool->ping_response = strdup("pong")) == NULL) {
+		if (pool != NULL)
+			free(pool->name);
 		free(pool);
 		return conf_perror(p, p->line, "out of memory");
 	}
@@ -865,6 +922,11 @@ conf_free(struct conf *conf)
 		free(pool->allowed);
 		free(pool->user);
 		free(pool->group);
+		free(pool->access_log);
+		free(pool->status_path);
+		free(pool->ping_path);
+		free(pool->ping_response);
+		free(pool->slowlog);
 		free(pool);
 	}
 	free(conf->path);

@@ -11,6 +11,7 @@
 
 enum conf_protocol { CONF_PROTO_FASTCGI, CONF_PROTO_SCGI };
 enum conf_log_level { CONF_LOG_ERROR, CONF_LOG_WARN, CONF_LOG_INFO, CONF_LOG_DEBUG };
+enum conf_access_format { CONF_ACCESS_JSON, CONF_ACCESS_COMBINED };
 
 /* An address in allowed_clients. */
 struct conf_addr {
@@ -51,6 +52,13 @@ struct pool_conf {
 	int			 allowed_line;
 	char			*user;		/* NULL: do not change */
 	char			*group;
+	char			*access_log;	/* NULL: off; "stderr" or a path */
+	enum conf_access_format	 access_format;	/* default json */
+	char			*status_path;	/* NULL: off */
+	char			*ping_path;	/* NULL: off */
+	char			*ping_response;	/* default "pong" */
+	uint64_t		 slowlog_timeout_ms;	/* 0: off */
+	char			*slowlog;	/* NULL: the error log */
 	struct pool_conf	*next;
 };
 

@@ -109,7 +109,8 @@ log_vmsg(enum log_level level, const char *rid, const char *fmt, va_list ap)
 		n = snprintf(line, sizeof(line), "%s.%03ldZ %s [%ld] ", ts,
 		    now.tv_nsec / 1000000, level_names[level], (long)getpid());
 	}
-	if (log_pool[0] != '\0')
+	/* Once, also for a message that names its pool itself (priv.c). */
+	if (log_pool[0] != '\0' && strncmp(fmt, "pool %s: ", 9) != 0)
 		n += snprintf(line + n, sizeof(line) - n, "pool %s: ", log_pool);
 	if (rid != NULL && (size_t)n < sizeof(line))
 		n += snprintf(line + n, sizeof(line) - n, "rid=%s: ", rid);

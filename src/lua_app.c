@@ -49,6 +49,8 @@ struct lua_app {
 	int		 randomseed;	/* registry ref: math.randomseed */
 	const char	*rid;		/* request being handled, for log() */
 	const char	*path;		/* app file, during lua_app_load only */
+	int		 warn_on;	/* warn("@on") was called */
+	char		 warning[1024];	/* warn()'s pieces so far */
 };
 
 /* One request on its way through handle_protected. */
@@ -384,6 +386,32 @@ load_protected(lua_State *L)
 	return 0;
 }
 
+/*
+ * Lua's warn(): to the error log (level warn, with the request id) in the
+ * log's format, not raw onto stderr as the default handler writes.  Off
+ * until warn("@on"), as in lua.c.
+ */
+static void
+app_warn(void *ud, const char *msg, int tocont)
+{
+	struct lua_app	*app = ud;
+	size_t		 len = strlen(app->warning);
+
+	if (len == 0 && !tocont && msg[0] == '@') {	/* a control message */
+		if (strcmp(msg, "@on") == 0)
+			app->warn_on = 1;
+		else if (strcmp(msg, "@off") == 0)
+			app->warn_on = 0;
+		return;
+	}
+	snprintf(app->warning + len, sizeof(app->warning) - len, "%s", msg);
+	if (tocont)
+		return;
+	if (app->warn_on)
+		log_msg(LOG_LVL_WARN, app->rid, "Lua warning: %s", app->warning);
+	app->warning[0] = '\0';
+}
+
 struct lua_app *
 lua_app_load(const char *path, char *err, size_t errlen)
 {
@@ -400,6 +428,7 @@ lua_app_load(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot create Lua state", path);
 		goto fail;
 	}
+	lua_setwarnf(app->L, app_warn, app);
 	lua_pushcfunction(app->L, load_protected);
 	lua_pushlightuserdata(app->L, app);
 	if (lua_pcall(app->L, 1, 0, 0) != LUA_OK) {
@@ -812,4 +841,10 @@ lua_app_handle(struct lua_app *app, const struct request *req,
 	lua_settop(L, 0);
 	app->rid = NULL;
 	return h.status;
+}
+
+struct lua_State *
+lua_app_state(struct lua_app *app)
+{
+	return app->L;
 }

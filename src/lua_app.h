@@ -45,4 +45,8 @@ void		 lua_app_child_alloc(struct lua_app *);
 int		 lua_app_handle(struct lua_app *, const struct request *,
 		    const char *request_id, struct buf *out);
 
+struct lua_State;
+/* The app's interpreter, for the slow log's debug hook. */
+struct lua_State *lua_app_state(struct lua_app *);
+
 #endif

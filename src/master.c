@@ -25,11 +25,14 @@
 #include <unistd.h>
 #include <sys/prctl.h>
 
+#include "accesslog.h"
 #include "conf.h"
 #include "log.h"
 #include "lua_app.h"
 #include "master.h"
 #include "priv.h"
+#include "slowlog.h"
+#include "stats.h"
 #include "worker.h"
 
 #define RESPAWN_QUICK_MS	5000	/* a worker dying sooner counts as a failure */
@@ -216,6 +219,18 @@ master_test_apps(const struct conf *conf)
 			log_warn("fork");
 			return -1;
 		case 0:
+			/* Log files are opened before the drop, as workers do. */
+			if (accesslog_open(p) == -1) {
+				log_msg(LOG_LVL_ERROR, NULL, "pool %s: access_log "
+				    "%s: %s", p->name, p->access_log,
+				    strerror(errno));
+				_exit(1);
+			}
+			if (slowlog_open(p) == -1) {
+				log_msg(LOG_LVL_ERROR, NULL, "pool %s: slowlog %s: "
+				    "%s", p->name, p->slowlog, strerror(errno));
+				_exit(1);
+			}
 			/* Load as the workers will: same user, bounded time. */
 			priv_drop(p);
 			alarm(APP_LOAD_TIMEOUT_S);
@@ -294,6 +309,7 @@ reap_workers(void)
 	int		 status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		stats_worker_gone(pid);
 		if ((wp = wproc_find(pid)) == NULL)
 			continue;
 		wp->pid = 0;
@@ -472,6 +488,8 @@ master_run(struct conf *conf)
 	for (i = 0, p = conf->pools; p != NULL; p = p->next, i++) {
 		int	k;
 
+		/* Slots for a reload's new workers while the old ones finish. */
+		(void)stats_pool_open(p->name, 4 * p->workers);
 		for (k = 0; k < p->workers; k++, n++) {
 			wprocs[n].pool = p;
 			wprocs[n].listen_fd = listeners[i].fd;

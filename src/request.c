@@ -222,6 +222,52 @@ request_urldecode(char *dst, const char *src, size_t len, int plus_is_space)
 }
 
 /*
+ * The request's path as req.path has it (lua_req.c): DOCUMENT_URI, else
+ * SCRIPT_NAME .. PATH_INFO, else REQUEST_URI before '?', percent-decoded;
+ * "/" when all are missing or empty.  For the worker (status and ping
+ * paths, the access log), which never builds a Lua req.
+ */
+int
+request_path(const struct request *r, struct buf *out)
+{
+	const char	*uri, *info;
+	size_t		 len;
+
+	buf_reset(out);
+	if ((uri = request_param(r, "DOCUMENT_URI")) != NULL && *uri != '\0') {
+		if (buf_adds(out, uri) == -1)
+			return -1;
+	} else if ((uri = request_param(r, "SCRIPT_NAME")) != NULL) {
+		info = request_param(r, "PATH_INFO");
+		if (buf_adds(out, uri) == -1 ||
+		    buf_adds(out, info != NULL ? info : "") == -1)
+			return -1;
+	} else if ((uri = request_param(r, "REQUEST_URI")) != NULL) {
+		len = strcspn(uri, "?");
+		if (buf_reserve(out, len + 1) == -1)
+			return -1;
+		out->len = request_urldecode(out->data, uri, len, 0);
+	}
+	if (out->len == 0 && buf_adds(out, "/") == -1)
+		return -1;
+	return 0;
+}
+
+/* QUERY_STRING, else the part of REQUEST_URI after '?', else "". */
+const char *
+request_query(const struct request *r)
+{
+	const char	*qs, *uri;
+
+	if ((qs = request_param(r, "QUERY_STRING")) != NULL)
+		return qs;
+	if ((uri = request_param(r, "REQUEST_URI")) != NULL &&
+	    (qs = strchr(uri, '?')) != NULL)
+		return qs + 1;
+	return "";
+}
+
+/*
  * A packed request: this header, the param table (offsets from the start
  * of the message in place of pointers), the request id, the params' text
  * and the body, each string NUL-terminated.  Worker and child are the

@@ -59,6 +59,14 @@ int		 request_unpack(char *msg, size_t len, struct request *req,
 size_t		 request_packed_len(const char *msg);
 
 /*
+ * The request's path as the handler's req.path has it (nginx's decoded
+ * DOCUMENT_URI first), into out; never empty.  Returns 0, or -1 (ENOMEM).
+ */
+int		 request_path(const struct request *, struct buf *out);
+/* The raw query string: QUERY_STRING, or REQUEST_URI after '?', or "". */
+const char	*request_query(const struct request *);
+
+/*
  * What a codec reports after being fed bytes.  The worker drives both codecs
  * through this one shape, so the request lifecycle is written once.
  */

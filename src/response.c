@@ -139,3 +139,23 @@ response_error(struct buf *b, int status, const char *message,
 	buf_free(&text);
 	return rc;
 }
+
+void
+response_summary(const char *data, size_t len, int *status, size_t *body_len)
+{
+	const char	*end;
+	size_t		 i;
+
+	*status = 200;
+	*body_len = 0;
+	if (len >= 8 && memcmp(data, "Status: ", 8) == 0) {
+		*status = 0;
+		for (i = 8; i < 11 && i < len && data[i] >= '0' &&
+		    data[i] <= '9'; i++)
+			*status = *status * 10 + (data[i] - '0');
+		if (i != 11 || (i < len && data[i] != ' ' && data[i] != '\r'))
+			*status = 0;
+	}
+	if ((end = memmem(data, len, "\r\n\r\n", 4)) != NULL)
+		*body_len = len - (size_t)(end + 4 - data);
+}

@@ -36,5 +36,12 @@ int		 response_finish(struct buf *, const char *content_type,
  */
 int		 response_error(struct buf *, int status, const char *message,
 		    const char *request_id, const char *extra_headers);
+/*
+ * What the access log and the counters need of a complete response (ours
+ * or a child's): the status of its leading "Status:" line (200 without
+ * one, 0 if malformed) and the length of the body after the blank line.
+ */
+void		 response_summary(const char *data, size_t len, int *status,
+		    size_t *body_len);
 
 #endif

@@ -25,7 +25,9 @@
 #include "buf.h"
 #include "child.h"
 #include "log.h"
+#include "slowlog.h"
 #include "spare.h"
+#include "stats.h"
 #include "zygote.h"
 
 #define PIPE_DEFAULT_SIZE	65536
@@ -106,6 +108,7 @@ spare_add(pid_t pid, int req_fd, int out_fd)
 		close(out_fd);
 		return -1;
 	}
+	stats_count(STATS_FORKED);
 	s->pid = pid;
 	s->req_fd = req_fd;
 	s->out_fd = out_fd;
@@ -378,7 +381,8 @@ spare_renew(void)
 {
 	kill_idle();
 	/* Its later spares must log to the file the worker has reopened. */
-	if (zy.fd != -1 && zygote_send_log(zy.fd, STDERR_FILENO) == -1)
+	if (zy.fd != -1 &&
+	    zygote_send_log(zy.fd, STDERR_FILENO, slowlog_fd()) == -1)
 		zygote_kill();
 	fill();
 }

@@ -14,6 +14,7 @@
  */
 #include <sys/types.h>
 #include <sys/queue.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <sys/un.h>
@@ -35,6 +36,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "accesslog.h"
 #include "buf.h"
 #include "child.h"
 #include "fastcgi.h"
@@ -44,7 +46,10 @@
 #include "request.h"
 #include "response.h"
 #include "scgi.h"
+#include "slowlog.h"
 #include "spare.h"
+#include "stats.h"
+#include "status.h"
 #include "worker.h"
 
 #define ACCEPT_BATCH		64
@@ -85,7 +90,16 @@ struct job {
 	int			 out_fd;	/* pipe from the child, or -1 */
 	struct event		*ev_out;
 	struct event		*ev_timeout;
+	struct event		*ev_slow;	/* slowlog_timeout, or NULL */
 	struct buf		 out;		/* length prefix + CGI response */
+	struct timespec		 t_start;	/* complete (CLOCK_MONOTONIC) */
+	struct timespec		 t_run;		/* given a child (same clock) */
+	struct timespec		 t_answer;	/* answered (CLOCK_REALTIME) */
+	uint64_t		 dur_us;	/* t_start -> answer written */
+	int			 status;	/* answered; 0: not (yet) */
+	size_t			 body_bytes;
+	struct rusage		 ru;		/* the child's, once reaped */
+	unsigned		 has_ru:1;
 	unsigned		 timed_out:1;	/* killed by request_timeout */
 	unsigned		 aborted:1;	/* killed on the peer's request */
 	unsigned		 overflow:1;	/* answer exceeded the bound */
@@ -241,6 +255,90 @@ conn_respond_error(struct conn *c, const struct request *req, const char *rid,
 	buf_free(&b);
 }
 
+static uint64_t
+since_us(const struct timespec *t0)
+{
+	struct timespec	now;
+	int64_t		us;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	us = (int64_t)(now.tv_sec - t0->tv_sec) * 1000000 +
+	    (now.tv_nsec - t0->tv_nsec) / 1000;
+	return us > 0 ? (uint64_t)us : 0;
+}
+
+/* One access log line about a request that ran no child. */
+static void
+access_note(const struct request *req, const char *rid,
+    const struct timespec *t_start, const void *data, size_t len)
+{
+	struct accesslog_entry	e;
+
+	if (!accesslog_enabled())
+		return;
+	memset(&e, 0, sizeof(e));
+	e.req = req;
+	e.rid = rid;
+	response_summary(data, len, &e.status, &e.body_bytes);
+	e.duration_us = since_us(t_start);
+	clock_gettime(CLOCK_REALTIME, &e.time);
+	accesslog_write(&e);
+}
+
+/* What the counters and the access log keep of a job's answer. */
+static void
+job_respond(struct job *j, const void *data, size_t len)
+{
+	response_summary(data, len, &j->status, &j->body_bytes);
+	j->dur_us = since_us(&j->t_start);
+	clock_gettime(CLOCK_REALTIME, &j->t_answer);
+	stats_status_class(j->status);
+	stats_served();
+	conn_respond(j->conn, j->req, data, len);
+}
+
+static void
+job_respond_error(struct job *j, int status, const char *message,
+    const char *extra_headers)
+{
+	struct buf	b = BUF_INIT;
+
+	if (response_error(&b, status, message, j->rid, extra_headers) == 0)
+		job_respond(j, b.data, b.len);
+	else
+		log_msg(LOG_LVL_WARN, j->rid, "cannot build %d response",
+		    status);
+	buf_free(&b);
+}
+
+/*
+ * The access log line of a job, written when it is freed: by then the
+ * child, if any, is reaped and its rusage known.  A job never answered
+ * lost its client: 499, as nginx logs it.
+ */
+static void
+job_log(struct job *j)
+{
+	struct accesslog_entry	e;
+
+	memset(&e, 0, sizeof(e));
+	e.req = j->req;
+	e.rid = j->rid;
+	e.pid = j->pid;
+	e.ru = j->has_ru ? &j->ru : NULL;
+	if (j->status != 0) {
+		e.status = j->status;
+		e.body_bytes = j->body_bytes;
+		e.duration_us = j->dur_us;
+		e.time = j->t_answer;
+	} else {
+		e.status = 499;
+		e.duration_us = since_us(&j->t_start);
+		clock_gettime(CLOCK_REALTIME, &e.time);
+	}
+	accesslog_write(&e);
+}
+
 static void
 job_close_pipe(struct job *j)
 {
@@ -257,11 +355,15 @@ job_close_pipe(struct job *j)
 static void
 job_free(struct job *j)
 {
+	if (accesslog_enabled())
+		job_log(j);
 	if (j->conn != NULL)
 		TAILQ_REMOVE(&j->conn->jobs, j, conn_entry);
 	job_close_pipe(j);
 	if (j->ev_timeout != NULL)
 		event_free(j->ev_timeout);
+	if (j->ev_slow != NULL)
+		event_free(j->ev_slow);
 	buf_free(&j->out);
 	request_free(j->req);
 	free(j);
@@ -347,7 +449,7 @@ job_out_cb(evutil_socket_t fd, short events, void *arg)
 	if (c == NULL || j->answered || j->aborted || j->timed_out ||
 	    j->overflow || !job_output_complete(j))
 		return;
-	conn_respond(c, j->req, j->out.data + 4, j->out.len - 4);
+	job_respond(j, j->out.data + 4, j->out.len - 4);
 	TAILQ_REMOVE(&c->jobs, j, conn_entry);
 	j->conn = NULL;
 	j->answered = 1;
@@ -374,6 +476,26 @@ job_timeout_cb(evutil_socket_t fd, short events, void *arg)
 	job_kill(j);
 }
 
+/* Past slowlog_timeout: ask the child for its Lua stack (slowlog.c). */
+static void
+job_slow_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct job	*j = arg;
+	uint64_t	 ms = since_us(&j->t_run) / 1000;
+
+	(void)fd;
+	(void)events;
+	if (j->answered || j->reaped || j->timed_out || j->aborted)
+		return;
+	stats_count(STATS_SLOW);
+	log_msg(LOG_LVL_DEBUG, j->rid, "running for %llu ms "
+	    "(slowlog_timeout); asking child %ld for its stack",
+	    (unsigned long long)ms, (long)j->pid);
+	if (slowlog_ask(j->pid, ms) == -1)
+		log_msg(LOG_LVL_WARN, j->rid, "slow log: signal child %ld: %s",
+		    (long)j->pid, strerror(errno));
+}
+
 /* Forks a child that inherits the request (no spare, or too big for one). */
 static int
 job_fork(struct job *j)
@@ -393,6 +515,7 @@ job_fork(struct job *j)
 		close(pfd[0]);
 		return -1;
 	}
+	stats_count(STATS_FORKED);
 	j->pid = pid;
 	j->out_fd = pfd[0];
 	(void)fcntl(j->out_fd, F_SETFL, O_NONBLOCK);
@@ -407,8 +530,10 @@ job_start(struct job *j)
 	if (spare_take(j->req, j->rid, &j->pid, &j->out_fd) == -1 &&
 	    job_fork(j) == -1)
 		goto fail;
+	clock_gettime(CLOCK_MONOTONIC, &j->t_run);
 	TAILQ_INSERT_TAIL(&w.running, j, entry);
 	w.nrunning++;
+	stats_active(1);
 	j->ev_out = event_new(w.base, j->out_fd, EV_READ | EV_PERSIST,
 	    job_out_cb, j);
 	j->ev_timeout = evtimer_new(w.base, job_timeout_cb, j);
@@ -418,11 +543,18 @@ job_start(struct job *j)
 	tv.tv_sec = w.pool->request_timeout_ms / 1000;
 	tv.tv_usec = (w.pool->request_timeout_ms % 1000) * 1000;
 	evtimer_add(j->ev_timeout, &tv);
+	if (w.pool->slowlog_timeout_ms > 0) {
+		if ((j->ev_slow = evtimer_new(w.base, job_slow_cb, j)) == NULL)
+			fatalx("event_new");
+		tv.tv_sec = w.pool->slowlog_timeout_ms / 1000;
+		tv.tv_usec = (w.pool->slowlog_timeout_ms % 1000) * 1000;
+		evtimer_add(j->ev_slow, &tv);
+	}
 	return;
 fail:
 	if (j->conn != NULL)
-		conn_respond_error(j->conn, j->req, j->rid, 503,
-		    "service unavailable", "Retry-After: 1\r\n");
+		job_respond_error(j, 503, "service unavailable",
+		    "Retry-After: 1\r\n");
 	job_free(j);
 }
 
@@ -435,20 +567,24 @@ start_queued(void)
 	    (j = TAILQ_FIRST(&w.queue)) != NULL) {
 		TAILQ_REMOVE(&w.queue, j, entry);
 		w.nqueued--;
+		stats_queued(-1);
 		job_start(j);
 	}
 }
 
 static void
-job_reaped(struct job *j, int status)
+job_reaped(struct job *j, int status, const struct rusage *ru)
 {
 	struct conn	*c = j->conn;
 
 	j->reaped = 1;
+	j->ru = *ru;
+	j->has_ru = 1;
 	job_drain(j);
 	job_close_pipe(j);
 	TAILQ_REMOVE(&w.running, j, entry);
 	w.nrunning--;
+	stats_active(-1);
 
 	if (j->answered) {
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
@@ -463,21 +599,21 @@ job_reaped(struct job *j, int status)
 	} else if (j->aborted) {
 		conn_respond(c, j->req, NULL, 0);
 	} else if (j->timed_out) {
-		conn_respond_error(c, j->req, j->rid, 504, "request timed out",
-		    NULL);
+		stats_count(STATS_TIMEOUTS);
+		job_respond_error(j, 504, "request timed out", NULL);
 	} else if (j->overflow) {
-		conn_respond_error(c, j->req, j->rid, 500,
-		    "internal server error", NULL);
+		job_respond_error(j, 500, "internal server error", NULL);
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
 	    job_output_complete(j)) {
-		conn_respond(c, j->req, j->out.data + 4, j->out.len - 4);
+		job_respond(j, j->out.data + 4, j->out.len - 4);
 	} else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU) {
 		log_msg(LOG_LVL_ERROR, j->rid, "child %ld exceeded "
 		    "child_cpu_limit (%d s); answering 504", (long)j->pid,
 		    w.pool->child_cpu_limit);
-		conn_respond_error(c, j->req, j->rid, 504, "request timed out",
-		    NULL);
+		stats_count(STATS_TIMEOUTS);
+		job_respond_error(j, 504, "request timed out", NULL);
 	} else {
+		stats_count(STATS_CRASHES);
 		if (WIFSIGNALED(status))
 			log_msg(LOG_LVL_ERROR, j->rid, "child %ld killed by "
 			    "signal %d (%s)", (long)j->pid, WTERMSIG(status),
@@ -486,8 +622,7 @@ job_reaped(struct job *j, int status)
 			log_msg(LOG_LVL_ERROR, j->rid, "child %ld exited with "
 			    "status %d without a complete response",
 			    (long)j->pid, WEXITSTATUS(status));
-		conn_respond_error(c, j->req, j->rid, 500,
-		    "internal server error", NULL);
+		job_respond_error(j, 500, "internal server error", NULL);
 	}
 	job_free(j);
 	start_queued();
@@ -504,6 +639,7 @@ static void
 sigchld_cb(evutil_socket_t sig, short events, void *arg)
 {
 	struct job	*j;
+	struct rusage	 ru;
 	siginfo_t	 si;
 	pid_t		 pid;
 	int		 status;
@@ -521,24 +657,48 @@ sigchld_cb(evutil_socket_t sig, short events, void *arg)
 				break;
 		if (j != NULL)
 			(void)kill(-pid, SIGKILL);
-		if (waitpid(pid, &status, 0) != pid)
+		/* wait4: the child's CPU time and peak RSS for the log. */
+		if (wait4(pid, &status, 0, &ru) != pid)
 			break;
 		if (j != NULL)
-			job_reaped(j, status);
+			job_reaped(j, status, &ru);
 		else
 			(void)spare_reaped(pid, status);
 	}
 }
 
+/* status_path and ping_path: answered here, no child, not counted. */
+static int
+dispatch_status(struct conn *c, struct request *req, const char *rid,
+    const struct timespec *t_start)
+{
+	struct buf	b = BUF_INIT;
+
+	if (!status_answer(w.pool, req, rid, &b))
+		return 0;
+	if (b.len > 0)
+		conn_respond(c, req, b.data, b.len);
+	else
+		log_msg(LOG_LVL_WARN, rid, "cannot build the status answer");
+	access_note(req, rid, t_start, b.data, b.len);
+	buf_free(&b);
+	request_free(req);
+	return 1;
+}
+
 static void
 dispatch(struct conn *c, struct request *req)
 {
+	struct timespec	 t_start;
 	struct job	*j;
+	char		 rid[RID_MAX + 1];
 
+	clock_gettime(CLOCK_MONOTONIC, &t_start);
+	rid_for(req, rid);
+	if (dispatch_status(c, req, rid, &t_start))
+		return;
+	stats_count(STATS_ACCEPTED);
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
-		char	rid[RID_MAX + 1];
-
-		rid_for(req, rid);
 		log_msg(LOG_LVL_ERROR, rid, "out of memory; answering 503");
 		conn_respond_error(c, req, rid, 503, "service unavailable",
 		    "Retry-After: 1\r\n");
@@ -548,17 +708,20 @@ dispatch(struct conn *c, struct request *req)
 	j->req = req;
 	j->out_fd = -1;
 	j->conn = c;
-	rid_for(req, j->rid);
+	j->t_start = t_start;
+	memcpy(j->rid, rid, sizeof(j->rid));
 	TAILQ_INSERT_TAIL(&c->jobs, j, conn_entry);
 	if (w.nrunning < w.pool->max_children)
 		job_start(j);
 	else if (w.nqueued < w.pool->queue) {
 		TAILQ_INSERT_TAIL(&w.queue, j, entry);
 		w.nqueued++;
+		stats_queued(1);
 	} else {
 		log_msg(LOG_LVL_WARN, j->rid, "%d children busy and %d "
 		    "requests queued; answering 503", w.nrunning, w.nqueued);
-		conn_respond_error(c, req, j->rid, 503, "service unavailable",
+		stats_count(STATS_QUEUE_FULL);
+		job_respond_error(j, 503, "service unavailable",
 		    "Retry-After: 1\r\n");
 		job_free(j);
 	}
@@ -587,6 +750,7 @@ conn_abort(struct conn *c, uint16_t id)
 	}
 	TAILQ_REMOVE(&w.queue, j, entry);
 	w.nqueued--;
+	stats_queued(-1);
 	conn_respond(c, j->req, NULL, 0);
 	job_free(j);
 }
@@ -595,14 +759,26 @@ conn_abort(struct conn *c, uint16_t id)
 static void
 conn_too_large(struct conn *c, const struct request_event *ev)
 {
-	char	rid[RID_MAX + 1];
+	struct timespec	 t_start;
+	struct buf	 b = BUF_INIT;
+	char		 rid[RID_MAX + 1];
 
+	clock_gettime(CLOCK_MONOTONIC, &t_start);
 	rid_for(ev->req, rid);
 	log_msg(LOG_LVL_WARN, rid, "%s: %s; answering %d", c->peer,
 	    ev->errstr, ev->status);
-	conn_respond_error(c, ev->req, rid, ev->status, ev->status == 413 ?
+	stats_count(STATS_ACCEPTED);
+	if (response_error(&b, ev->status, ev->status == 413 ?
 	    "request body too large" : "request header fields too large",
-	    NULL);
+	    rid, NULL) == 0) {
+		stats_status_class(ev->status);
+		stats_served();
+		conn_respond(c, ev->req, b.data, b.len);
+		access_note(ev->req, rid, &t_start, b.data, b.len);
+	} else
+		log_msg(LOG_LVL_WARN, rid, "cannot build %d response",
+		    ev->status);
+	buf_free(&b);
 	/* If we close, the rest of the request must not turn into an RST. */
 	c->linger = 1;
 	request_free(ev->req);
@@ -811,6 +987,7 @@ conn_destroy(struct conn *c)
 	bufferevent_free(c->bev);
 	TAILQ_REMOVE(&w.conns, c, entry);
 	w.nconns--;
+	stats_conns(-1);
 	free(c);
 }
 
@@ -840,6 +1017,7 @@ conn_free(struct conn *c)
 		} else {
 			TAILQ_REMOVE(&w.queue, j, entry);
 			w.nqueued--;
+			stats_queued(-1);
 			job_free(j);
 		}
 	}
@@ -892,6 +1070,7 @@ conn_new(int fd, const struct sockaddr_storage *ss)
 	peer_name(ss, c->peer, sizeof(c->peer));
 	TAILQ_INSERT_TAIL(&w.conns, c, entry);
 	w.nconns++;
+	stats_conns(1);
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
 	    c);
 	conn_arm(c);
@@ -1012,6 +1191,10 @@ signal_cb(evutil_socket_t sig, short events, void *arg)
 	case SIGUSR1:
 		if (log_reopen() == -1)
 			log_warn("reopening the error log");
+		if (accesslog_reopen() == -1)
+			log_warn("reopening access_log %s", w.pool->access_log);
+		if (slowlog_reopen() == -1)
+			log_warn("reopening slowlog %s", w.pool->slowlog);
 		spare_renew();
 		return;
 	default:
@@ -1020,6 +1203,7 @@ signal_cb(evutil_socket_t sig, short events, void *arg)
 		log_debug("received signal %d; finishing %d running and %d "
 		    "queued requests", (int)sig, w.nrunning, w.nqueued);
 		w.stopping = 1;
+		stats_stopping();
 		spare_stop();
 		accept_pause();
 		close(w.listen_fd);
@@ -1065,6 +1249,18 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 	if (getrandom(&w.rid_key, sizeof(w.rid_key), 0) != sizeof(w.rid_key))
 		w.rid_key = splitmix64((uint64_t)w.pid ^ (uint64_t)time(NULL));
 
+	(void)stats_worker_attach(pool->name);
+	/* As root, before the drop, like the error log (nginx does so). */
+	if (accesslog_open(pool) == -1) {
+		log_msg(LOG_LVL_ERROR, NULL, "access_log %s: %s",
+		    pool->access_log, strerror(errno));
+		exit(1);
+	}
+	if (slowlog_open(pool) == -1) {
+		log_msg(LOG_LVL_ERROR, NULL, "slowlog %s: %s", pool->slowlog,
+		    strerror(errno));
+		exit(1);
+	}
 	priv_drop(pool);
 	child_set_limits(pool->child_memory_limit, pool->child_cpu_limit,
 	    pool->child_open_files);

@@ -21,9 +21,11 @@
 
 #include "child.h"
 #include "log.h"
+#include "slowlog.h"
 #include "zygote.h"
 
 #define ZYGOTE_FD	3
+#define ZYGOTE_SLOW_FD	4	/* the pool's slow log file, if any */
 
 static char	comm[16];	/* the worker's process name, for spares */
 
@@ -165,14 +167,24 @@ zygote_main(struct lua_app *app, int fd, pid_t worker)
 	(void)prctl(PR_SET_NAME, "zygote");
 	if (fd != ZYGOTE_FD && dup3(fd, ZYGOTE_FD, O_CLOEXEC) == -1)
 		_exit(1);
-	child_close_from(ZYGOTE_FD + 1);
+	/* Spares keep the slow log open: it must survive the closing. */
+	if (slowlog_fd() != -1) {
+		if (dup3(slowlog_fd(), ZYGOTE_SLOW_FD, O_CLOEXEC) == -1)
+			_exit(1);
+		slowlog_set_fd(ZYGOTE_SLOW_FD);
+	}
+	child_close_from(slowlog_fd() != -1 ? ZYGOTE_SLOW_FD + 1 :
+	    ZYGOTE_FD + 1);
 	for (;;) {
 		if ((n = recv_fds(ZYGOTE_FD, &cmd, 1, fds, &nfds)) <= 0)
 			_exit(0);
 		if (cmd == 'F')
 			zygote_fork(app, worker);
-		else if (cmd == 'L' && nfds == 1)
+		else if (cmd == 'L' && nfds >= 1) {
 			(void)dup2(fds[0], STDERR_FILENO);
+			if (nfds == 2 && slowlog_fd() == ZYGOTE_SLOW_FD)
+				(void)dup3(fds[1], ZYGOTE_SLOW_FD, O_CLOEXEC);
+		}
 		for (i = 0; i < nfds; i++)
 			close(fds[i]);
 	}
@@ -205,9 +217,11 @@ zygote_ask(int fd)
 }
 
 int
-zygote_send_log(int fd, int logfd)
+zygote_send_log(int fd, int logfd, int slowfd)
 {
-	return send_fds(fd, "L", 1, &logfd, 1);
+	int	fds[2] = { logfd, slowfd };
+
+	return send_fds(fd, "L", 1, fds, slowfd != -1 ? 2 : 1);
 }
 
 int

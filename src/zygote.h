@@ -8,7 +8,8 @@
  *
  * Messages over a SOCK_SEQPACKET pair:
  *   worker -> zygote  'F'            fork one spare
- *                     'L' + fd       use fd as the log from now on
+ *                     'L' + 1-2 fds  the error log (and the slow log)
+ *                                    to hand spares from now on
  *   zygote -> worker  pid + 2 fds    a spare: its request pipe's write end
  *                                    and its answer pipe's read end
  *                     pid -1, errno  the fork failed
@@ -27,8 +28,11 @@
 pid_t	zygote_start(struct lua_app *, int *fd);
 /* Asks for one spare: 0, or -1 (errno set; EAGAIN: try later). */
 int	zygote_ask(int fd);
-/* Hands the zygote a new log file for its later spares: 0 or -1. */
-int	zygote_send_log(int fd, int logfd);
+/*
+ * Hands the zygote the reopened error log and slow log (-1: none) for its
+ * later spares: 0 or -1.
+ */
+int	zygote_send_log(int fd, int logfd, int slowfd);
 /*
  * Receives one answer: 1 with *pid and the two fds (non-blocking) of a
  * new spare, or *pid == -1 and errno when the zygote could not fork;

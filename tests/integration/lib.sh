@@ -969,3 +969,26 @@ wait_log() {
 	wait_for "${2:-10}" grep -Eq -- "$1" "$FCGISERVE_LOG" ||
 	    fail "fcgiserve log: no line matching /$1/ within ${2:-10} s"
 }
+
+# ---------------------------------------------------------------- metrics
+
+# assert_metrics FORMAT [FILE]: FILE (default: the last body) is valid
+# OpenMetrics (FORMAT openmetrics) or Prometheus text (prometheus), as
+# metrics-check.awk reads the two specifications, and ends with a newline.
+assert_metrics() {
+	local format=$1 f=${2:-$TMP/last.body} out
+	[ -s "$f" ] || fail "$format exposition: empty"
+	[ "$(tail -c1 "$f" | od -An -c | tr -d ' ')" = '\n' ] ||
+	    fail "$format exposition: does not end with a newline"
+	out=$(awk -v format="$format" \
+	    -f "$top_srcdir/tests/integration/metrics-check.awk" "$f" 2>&1) ||
+	    fail "$format exposition is malformed:"$'\n'"$out"
+}
+
+# metric NAME [LABELS]: the value of sample NAME{pool="test"LABELS} in the
+# last body (an exposition); LABELS is e.g. ',class="2xx"'.
+metric() {
+	awk -v key="$1{pool=\"test\"${2:-}}" '$1 == key { print $2; n++ }
+	    END { exit n == 1 ? 0 : 1 }' "$TMP/last.body" ||
+	    fail "no single sample $1{pool=\"test\"${2:-}} in the exposition"
+}

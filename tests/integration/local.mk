@@ -8,6 +8,8 @@
 
 INTEGRATION_TESTS = \
 	tests/integration/abort.sh \
+	tests/integration/access-log-combined.sh \
+	tests/integration/access-log.sh \
 	tests/integration/allowed-clients.sh \
 	tests/integration/app-function.sh \
 	tests/integration/bad-json.sh \
@@ -23,11 +25,13 @@ INTEGRATION_TESTS = \
 	tests/integration/cli.sh \
 	tests/integration/client-abort.sh \
 	tests/integration/configtest-good.sh \
+	tests/integration/configtest-log-files.sh \
 	tests/integration/configtest-lua-syntax.sh \
 	tests/integration/configtest-unknown-key.sh \
 	tests/integration/cors-headers.sh \
 	tests/integration/cors-preflight.sh \
 	tests/integration/fcgi-abort-request.sh \
+	tests/integration/error-log.sh \
 	tests/integration/handler-error.sh \
 	tests/integration/handler-spawn.sh \
 	tests/integration/head.sh \
@@ -74,6 +78,10 @@ INTEGRATION_TESTS = \
 	tests/integration/sigterm-timeout.sh \
 	tests/integration/sigterm-twice.sh \
 	tests/integration/spare-zygote.sh \
+	tests/integration/slowlog.sh \
+	tests/integration/status-counters.sh \
+	tests/integration/status-workers.sh \
+	tests/integration/status.sh \
 	tests/integration/timeout-504.sh \
 	tests/integration/two-pools.sh \
 	tests/integration/two-protocols.sh \
@@ -83,6 +91,8 @@ INTEGRATION_TESTS = \
 dist_check_SCRIPTS = $(INTEGRATION_TESTS)
 dist_check_DATA = \
 	tests/integration/lib.sh \
+	tests/integration/metrics-check.awk \
+	tests/integration/metrics-check.awk \
 	tests/integration/apps/api.lua \
 	tests/integration/apps/function.lua \
 	tests/integration/apps/host.lua \
@@ -101,9 +111,12 @@ dist_check_DATA = \
 # PROTOCOL=scgi), limit-requests-per-connection.sh (keep-alive),
 # two-pools.sh, two-protocols.sh and
 # scgi-connections.sh (they choose their protocols themselves), cli.sh,
-# configtest-lua-syntax.sh and configtest-unknown-key.sh (no pool runs).
+# configtest-lua-syntax.sh, configtest-unknown-key.sh and
+# configtest-log-files.sh (no pool runs).
 SCGI_INTEGRATION_TESTS = \
 	tests/integration/scgi/abort.sh \
+	tests/integration/scgi/access-log-combined.sh \
+	tests/integration/scgi/access-log.sh \
 	tests/integration/scgi/app-function.sh \
 	tests/integration/scgi/bad-json.sh \
 	tests/integration/scgi/body-too-large.sh \
@@ -113,6 +126,7 @@ SCGI_INTEGRATION_TESTS = \
 	tests/integration/scgi/configtest-good.sh \
 	tests/integration/scgi/cors-headers.sh \
 	tests/integration/scgi/cors-preflight.sh \
+	tests/integration/scgi/error-log.sh \
 	tests/integration/scgi/handler-error.sh \
 	tests/integration/scgi/handler-spawn.sh \
 	tests/integration/scgi/head.sh \
@@ -153,6 +167,10 @@ SCGI_INTEGRATION_TESTS = \
 	tests/integration/scgi/sigterm-inflight.sh \
 	tests/integration/scgi/sigterm-timeout.sh \
 	tests/integration/scgi/sigterm-twice.sh \
+	tests/integration/scgi/slowlog.sh \
+	tests/integration/scgi/status-counters.sh \
+	tests/integration/scgi/status-workers.sh \
+	tests/integration/scgi/status.sh \
 	tests/integration/scgi/timeout-504.sh \
 	tests/integration/scgi/worker-kill-load.sh \
 	tests/integration/scgi/worker-respawn.sh

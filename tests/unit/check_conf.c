@@ -91,6 +91,13 @@ assert_pool_defaults(const struct pool_conf *p)
 	ck_assert_int_eq(p->max_requests_per_connection, 0);
 	ck_assert_ptr_eq(p->user, NULL);
 	ck_assert_ptr_eq(p->group, NULL);
+	ck_assert_ptr_eq(p->access_log, NULL);
+	ck_assert_int_eq(p->access_format, CONF_ACCESS_JSON);
+	ck_assert_ptr_eq(p->status_path, NULL);
+	ck_assert_ptr_eq(p->ping_path, NULL);
+	ck_assert_str_eq(p->ping_response, "pong");
+	ck_assert_uint_eq(p->slowlog_timeout_ms, 0);
+	ck_assert_ptr_eq(p->slowlog, NULL);
 }
 
 START_TEST(test_defaults)
@@ -146,7 +153,14 @@ START_TEST(test_every_key)
 	    "header_timeout = 1h\n"
 	    "max_requests_per_connection = 1000000000\n"
 	    "user = www-data\n"
-	    "group = www.data_1\n");
+	    "group = www.data_1\n"
+	    "access_log = /var/log/fcgiserve/access.log\n"
+	    "access_format = combined\n"
+	    "status_path = /fcgiserve-status\n"
+	    "ping_path = /ping\n"
+	    "ping_response = \"I am alive; really\"\n"
+	    "slowlog_timeout = 2500ms\n"
+	    "slowlog = /var/log/fcgiserve/slow.log\n");
 	struct pool_conf *p = c->pools;
 
 	ck_assert_int_eq(c->log_level, CONF_LOG_DEBUG);
@@ -184,6 +198,24 @@ START_TEST(test_every_key)
 	ck_assert_int_eq(p->max_requests_per_connection, 1000000000);
 	ck_assert_str_eq(p->user, "www-data");
 	ck_assert_str_eq(p->group, "www.data_1");
+	ck_assert_str_eq(p->access_log, "/var/log/fcgiserve/access.log");
+	ck_assert_int_eq(p->access_format, CONF_ACCESS_COMBINED);
+	ck_assert_str_eq(p->status_path, "/fcgiserve-status");
+	ck_assert_str_eq(p->ping_path, "/ping");
+	ck_assert_str_eq(p->ping_response, "I am alive; really");
+	ck_assert_uint_eq(p->slowlog_timeout_ms, 2500);
+	ck_assert_str_eq(p->slowlog, "/var/log/fcgiserve/slow.log");
+	conf_free(c);
+
+	/* The other forms: stderr, off (the default, spelled out), json. */
+	c = parse(POOL "access_log = stderr\naccess_format = json\n"
+	    "slowlog_timeout = 0\n");
+	ck_assert_str_eq(c->pools->access_log, "stderr");
+	ck_assert_int_eq(c->pools->access_format, CONF_ACCESS_JSON);
+	ck_assert_uint_eq(c->pools->slowlog_timeout_ms, 0);
+	conf_free(c);
+	c = parse(POOL "access_log = off\n");
+	ck_assert_ptr_eq(c->pools->access_log, NULL);
 	conf_free(c);
 }
 END_TEST
@@ -349,6 +381,9 @@ struct error_case {
 #define USER		"a user name made of A-Z a-z 0-9 _ . -"
 #define GROUP		"a group name made of A-Z a-z 0-9 _ . -"
 #define BADNAME		"use 1 to 64 of A-Z a-z 0-9 _ . -"
+#define ACCESS_LOG	"off, stderr or an absolute path"
+#define URI_PATH	"a path starting with '/' (no spaces or control " \
+			"characters)"
 
 static const struct error_case error_cases[] = {
 	/* structure */
@@ -506,6 +541,27 @@ static const struct error_case error_cases[] = {
 	WANT_POOL("group", "fcgi#x", GROUP),
 	{ "[pool a]\nlisten = /run/a.sock\napp =\n", 3,
 	    "app: expected the path of a Lua file, got ''" },
+	WANT_POOL("access_log", "access.log", ACCESS_LOG),
+	WANT_POOL("access_log", "syslog", ACCESS_LOG),
+	WANT_POOL("access_log", "", ACCESS_LOG),
+	WANT_POOL("access_format", "common", "json or combined"),
+	WANT_POOL("access_format", "JSON", "json or combined"),
+	WANT_POOL("status_path", "status", URI_PATH),
+	WANT_POOL("status_path", "", URI_PATH),
+	{ POOL "status_path = \"/a b\"\n", 4,
+	    "status_path: expected " URI_PATH ", got '/a b'" },
+	WANT_POOL("status_path", "/st?full", URI_PATH),
+	WANT_POOL("ping_path", "ping", URI_PATH),
+	{ POOL "ping_response = \"\"\n", 4,
+	    "ping_response: expected 1 to 255 bytes of text, got ''" },
+	WANT_POOL("slowlog_timeout", "25h",
+	    "a duration from 0 (off) to 24h (e.g. 5s)"),
+	WANT_POOL("slowlog_timeout", "-1",
+	    "a duration from 0 (off) to 24h (e.g. 5s)"),
+	WANT_POOL("slowlog", "slow.log", "an absolute file path"),
+	WANT_POOL("slowlog", "stderr", "an absolute file path"),
+	{ POOL "status_path = /x\nping_path = /x\n", 1,
+	    "[pool a]: status_path and ping_path are the same" },
 
 	/* listen */
 	{ POOL "[pool b]\nlisten = localhost:9000\n", 5, "listen: expected "
@@ -975,6 +1031,8 @@ START_TEST(test_shipped_conf)
 		"max_body_size", "user", "group", "max_params",
 		"max_params_size", "max_param_length", "header_timeout",
 		"max_requests_per_connection",
+		"access_log", "access_format", "status_path", "ping_path",
+		"ping_response", "slowlog_timeout", "slowlog",
 	};
 	char		*text, *s1, *s2, needle[64];
 	struct conf	*c;

@@ -1,5 +1,6 @@
 /*
- * Unit tests for request.c: params, body growth, lookup, URL decoding.
+ * Unit tests for request.c: params, body growth, lookup, URL decoding,
+ * the path and query the worker reads.
  */
 #include <check.h>
 #include <stddef.h>
@@ -376,6 +377,60 @@ START_TEST(test_unpack_string_in_table)
 }
 END_TEST
 
+/* request_path: the order of the params req.path is taken from. */
+static const char *
+path_of(const char *const *kv, struct buf *b)
+{
+	struct request	*req = request_new(1);
+
+	ck_assert_ptr_nonnull(req);
+	for (; kv[0] != NULL; kv += 2)
+		ck_assert_int_eq(request_add_param(req, kv[0], strlen(kv[0]),
+		    kv[1], strlen(kv[1])), 0);
+	ck_assert_int_eq(request_path(req, b), 0);
+	request_free(req);
+	return b->data;
+}
+
+START_TEST(test_path)
+{
+	static const char *const doc[] = { "DOCUMENT_URI", "/a b",
+	    "SCRIPT_NAME", "/s", "REQUEST_URI", "/r?x", NULL };
+	static const char *const empty_doc[] = { "DOCUMENT_URI", "",
+	    "SCRIPT_NAME", "/s", "PATH_INFO", "/p", NULL };
+	static const char *const script[] = { "SCRIPT_NAME", "/s", NULL };
+	static const char *const uri[] = { "REQUEST_URI", "/a%20b/%ff?q=1",
+	    NULL };
+	static const char *const none[] = { "QUERY_STRING", "a=1", NULL };
+	static const char *const blank[] = { "SCRIPT_NAME", "", NULL };
+	struct buf	 b = BUF_INIT;
+
+	ck_assert_str_eq(path_of(doc, &b), "/a b");
+	ck_assert_str_eq(path_of(empty_doc, &b), "/s/p");
+	ck_assert_str_eq(path_of(script, &b), "/s");
+	ck_assert_str_eq(path_of(uri, &b), "/a b/\xff");
+	ck_assert_uint_eq(b.len, 6);
+	ck_assert_str_eq(path_of(none, &b), "/");
+	ck_assert_str_eq(path_of(blank, &b), "/");
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_query)
+{
+	struct request	*req = request_new(1);
+
+	ck_assert_str_eq(request_query(req), "");
+	ck_assert_int_eq(request_add_param(req, "REQUEST_URI", 11,
+	    "/x?from=uri", 11), 0);
+	ck_assert_str_eq(request_query(req), "from=uri");
+	ck_assert_int_eq(request_add_param(req, "QUERY_STRING", 12,
+	    "a=1&b", 5), 0);
+	ck_assert_str_eq(request_query(req), "a=1&b");
+	request_free(req);
+}
+END_TEST
+
 static Suite *
 request_suite(void)
 {
@@ -403,6 +458,10 @@ request_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("urldecode");
 	tcase_add_test(tc, test_urldecode);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("path");
+	tcase_add_test(tc, test_path);
+	tcase_add_test(tc, test_query);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -112,6 +112,42 @@ START_TEST(test_buf)
 }
 END_TEST
 
+START_TEST(test_summary)
+{
+	static const struct {
+		const char	*text;
+		int		 status;
+		size_t		 body;
+	} cases[] = {
+		{ "Status: 404 Not Found\r\nContent-Length: 3\r\n\r\nabc", 404,
+		    3 },
+		{ "Status: 204 No Content\r\n\r\n", 204, 0 },
+		{ "Content-Type: text/plain\r\n\r\nhello", 200, 5 },
+		{ "Status: 2000 Big\r\n\r\n", 0, 0 },
+		{ "Status: 20\r\n\r\nx", 0, 1 },
+		{ "Status: abc\r\n\r\n", 0, 0 },
+		{ "Status: 200", 200, 0 },		/* no blank line */
+		{ "", 200, 0 },
+	};
+	struct buf	 b = BUF_INIT;
+	size_t		 i, body;
+	int		 status;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		response_summary(cases[i].text, strlen(cases[i].text), &status,
+		    &body);
+		ck_assert_msg(status == cases[i].status && body ==
+		    cases[i].body, "case %zu: %d %zu", i, status, body);
+	}
+	/* What response_error builds reads back. */
+	ck_assert_int_eq(response_error(&b, 503, "busy", "r", NULL), 0);
+	response_summary(b.data, b.len, &status, &body);
+	ck_assert_int_eq(status, 503);
+	ck_assert_uint_eq(body, strlen(strstr(b.data, "\r\n\r\n") + 4));
+	buf_free(&b);
+}
+END_TEST
+
 static Suite *
 response_suite(void)
 {
@@ -123,6 +159,7 @@ response_suite(void)
 	tcase_add_test(tc, test_header_invalid);
 	tcase_add_test(tc, test_finish);
 	tcase_add_test(tc, test_error_shape);
+	tcase_add_test(tc, test_summary);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("buf");
 	tcase_add_test(tc, test_buf);

@@ -164,4 +164,73 @@ app:get("/files", function(req)
   return { opened = n }
 end)
 
+-- Dies by a signal it sends itself: a crash as the worker sees one.
+-- SIGABRT, as abort(3) would: a sanitizer build turns SIGSEGV into an
+-- exit status and a report of its own.
+app:get("/crash", function()
+  os.execute("kill -ABRT " .. mypid())
+  return { survived = true }
+end)
+
+-- Burns ?s= seconds of CPU time (os.clock), for the access log's cpu.
+app:get("/cpu", function(req)
+  local s, x = tonumber(req.query.s) or 0.1, 0
+  local stop = os.clock() + s
+  while os.clock() < stop do x = x + 1 end
+  return { spun = x > 0 }
+end)
+
+-- Holds ?mb= MiB of fresh strings, for the access log's max RSS.
+app:get("/rss", function(req)
+  local mb, t = tonumber(req.query.mb) or 1, {}
+  for i = 1, mb do t[i] = string.rep(string.char(65 + i % 26), 1024 * 1024) end
+  return { held = #t }
+end)
+
+-- Slow in nested named functions, busy in Lua (not blocked in C), so the
+-- slow log's debug hook runs at once: the stack must name them.  It spins
+-- until the file ?release= exists (the test decides when it ends, however
+-- loaded the machine) or for ?s= seconds of CPU; 20 s of CPU at most.
+local function slow_leaf(n)
+  local x = 0
+  for i = 1, n do x = x + i % 7 end
+  return x
+end
+
+local function slow_middle(release, seconds)
+  local stop, x, n = os.clock() + math.min(seconds, 20), 0, 0
+  while os.clock() < stop do
+    x = x + slow_leaf(1000)
+    n = n + 1
+    if release and n % 50 == 0 then
+      local f = io.open(release)
+      if f then f:close() return x end
+    end
+  end
+  return x
+end
+
+local function slow_outer(q)
+  return { slow = slow_middle(q.release, tonumber(q.s) or 20) > 0 }
+end
+
+app:get("/slow", function(req)
+  -- Not a tail call: the stack keeps slow_outer's name.
+  local answer = slow_outer(req.query)
+  return answer
+end)
+
+-- Lua's own warn(), which fcgiserve routes to its error log.
+app:get("/warn", function(req)
+  warn("@on")
+  warn("careful: ", req.query.msg or "something")
+  return { warned = true }
+end)
+
+-- A message at ?level= through fcgiserve.log.
+app:get("/log", function(req)
+  fcgiserve.log(req.query.level or "info", req.query.msg or "hello from lua")
+  return { logged = true }
+end)
+
 return app
