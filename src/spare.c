@@ -54,12 +54,14 @@ static struct {
 	pid_t			 pid;		/* -1: none */
 	int			 fd;
 	int			 pending;	/* asked for, not received */
+	int			 stale;		/* of those, forked before the
+						   last SIGUSR1: old logs */
 	int			 disabled;	/* cannot clone: never again */
 	int			 killed;	/* by us: reaped quietly */
 	time_t			 started;
 	struct event		*ev;
 	struct event		*ev_retry;	/* a restart held back */
-} zy = { -1, -1, 0, 0, 0, 0, NULL, NULL };
+} zy = { -1, -1, 0, 0, 0, 0, 0, NULL, NULL };
 
 static void	fill(void);
 
@@ -174,7 +176,7 @@ zygote_hangup(void)
 	close(zy.fd);
 	zy.fd = -1;
 	zy.ev = NULL;
-	zy.pending = 0;
+	zy.pending = zy.stale = 0;
 }
 
 /* Kills the zygote, quietly; the spares it sent stay. */
@@ -212,7 +214,10 @@ zygote_cb(evutil_socket_t fd, short events, void *arg)
 		}
 		/* As child_fork does; the spare does too: no race. */
 		(void)setpgid(pid, pid);
-		(void)spare_add(pid, req_fd, out_fd);
+		if (spare_add(pid, req_fd, out_fd) == 0 && zy.stale > 0) {
+			zy.stale--;
+			spare_kill(TAILQ_LAST(&spares, spareq));
+		}
 	}
 	if (rc == -1)
 		zygote_hangup();	/* it died: reaped and logged soon */
@@ -380,7 +385,9 @@ void
 spare_renew(void)
 {
 	kill_idle();
-	/* Its later spares must log to the file the worker has reopened. */
+	/* Its later spares must log to the files the worker has reopened;
+	   those it forks before it reads this still have the old ones. */
+	zy.stale = zy.pending;
 	if (zy.fd != -1 &&
 	    zygote_send_log(zy.fd, STDERR_FILENO, slowlog_fd()) == -1)
 		zygote_kill();

@@ -46,6 +46,19 @@ assert_json .slow_requests 1
 # The pid in the entry is the child's, not the worker's.
 worker=$(grep -o '\[[0-9]*\] pool test: worker ready' "$FCGISERVE_LOG" | head -1 | tr -dc 0-9)
 assert_no_match "pid $worker rid" "$head" "slow log pid"
+
+# logrotate: after SIGUSR1 the next entry (from a spare the zygote forked
+# before the signal or after) lands in the new file, none in the old.
+mv "$SLOW" "$SLOW.1"
+kill -USR1 "$FCGISERVE_PID"
+wait_for 5 test -e "$SLOW" || fail "slow log not reopened after SIGUSR1"
+http_bg slow3 GET "/slow?release=$TMP/go3" -H 'X-Request-Id: slow-3'
+wait_for 15 grep -q 'rid=slow-3' "$SLOW" ||
+    fail "no entry in the reopened slow log: $(cat "$SLOW" 2>/dev/null)"
+touch "$TMP/go3"
+http_wait slow3
+assert_status 200
+! grep -q 'rid=slow-3' "$SLOW.1" || fail "an entry went to the rotated slow log"
 stop_fcgiserve
 
 # Default: the error log, one warn line with the stack.
