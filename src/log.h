@@ -10,9 +10,27 @@
 
 enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
-/* dest: "stderr", "syslog" or a file path (opened for append). */
+/*
+ * dest: "stderr", "syslog" or a file path (opened for append, installed
+ * as fd 2).  Also on a reload; on failure nothing changes.
+ */
 int	log_open(const char *dest, enum log_level);
-int	log_reopen(void);		/* SIGUSR1: reopen a log file */
+int	log_reopen(void);		/* SIGUSR1: reopen the log files */
+void	log_close_saved(void);		/* in a worker: drop the saved stderr */
+
+/*
+ * The files SIGUSR1 reopens.  A worker that dropped privileges may not be
+ * allowed to open them, so the master opens them (log_files_open) and
+ * passes the descriptors over the control channel (ctl.h); the worker
+ * installs them in place of the old ones (log_files_install).  Another
+ * file to reopen (an access log) is one more entry here and one more case
+ * in each of the two functions.
+ */
+enum log_file { LOG_FILE_ERROR, LOG_NFILES };
+/* Opens each configured file anew; -1 where none (or failed: returns -1). */
+int	log_files_open(int fds[LOG_NFILES]);
+/* Puts each fd where its file is written (dup2) and closes it. */
+void	log_files_install(int fds[LOG_NFILES]);
 void	log_child_init(void);		/* in a request child, before fds move */
 void	log_set_pool(const char *);	/* context printed on every line */
 int	log_enabled(enum log_level);
