@@ -8,6 +8,7 @@
 
 INTEGRATION_TESTS = \
 	tests/integration/abort.sh \
+	tests/integration/allow-root.sh \
 	tests/integration/allowed-clients.sh \
 	tests/integration/app-function.sh \
 	tests/integration/bad-json.sh \
@@ -39,16 +40,24 @@ INTEGRATION_TESTS = \
 	tests/integration/lighttpd.sh \
 	tests/integration/listen-ipv6.sh \
 	tests/integration/listen-mode.sh \
+	tests/integration/listen-owner.sh \
 	tests/integration/log-reopen.sh \
+	tests/integration/log-reopen-privdrop.sh \
 	tests/integration/malformed-record.sh \
 	tests/integration/method-not-allowed.sh \
 	tests/integration/nginx-413.sh \
 	tests/integration/nginx-502.sh \
 	tests/integration/nginx-configtest.sh \
+	tests/integration/nonroot-identity.sh \
 	tests/integration/not-found.sh \
 	tests/integration/overload-503.sh \
 	tests/integration/parallel.sh \
 	tests/integration/queue.sh \
+	tests/integration/reload-bad.sh \
+	tests/integration/reload-listen.sh \
+	tests/integration/reload-load.sh \
+	tests/integration/reload-pools.sh \
+	tests/integration/reload-signals.sh \
 	tests/integration/req-fields.sh \
 	tests/integration/request-id.sh \
 	tests/integration/return-nil.sh \
@@ -80,7 +89,10 @@ dist_check_DATA = \
 # (FastCGI records, libfcgi's client, keep-alive; they skip themselves
 # under PROTOCOL=scgi), two-pools.sh, two-protocols.sh and
 # scgi-connections.sh (they choose their protocols themselves), cli.sh,
-# configtest-lua-syntax.sh and configtest-unknown-key.sh (no pool runs).
+# configtest-lua-syntax.sh and configtest-unknown-key.sh (no pool runs),
+# allow-root.sh, nonroot-identity.sh and listen-owner.sh (identity and
+# sockets, not the protocol), reload-listen.sh and reload-pools.sh (they
+# reach a second socket with cgi-fcgi).
 SCGI_INTEGRATION_TESTS = \
 	tests/integration/scgi/abort.sh \
 	tests/integration/scgi/app-function.sh \
@@ -104,6 +116,7 @@ SCGI_INTEGRATION_TESTS = \
 	tests/integration/scgi/listen-ipv6.sh \
 	tests/integration/scgi/listen-mode.sh \
 	tests/integration/scgi/log-reopen.sh \
+	tests/integration/scgi/log-reopen-privdrop.sh \
 	tests/integration/scgi/method-not-allowed.sh \
 	tests/integration/scgi/nginx-413.sh \
 	tests/integration/scgi/nginx-502.sh \
@@ -112,6 +125,9 @@ SCGI_INTEGRATION_TESTS = \
 	tests/integration/scgi/overload-503.sh \
 	tests/integration/scgi/parallel.sh \
 	tests/integration/scgi/queue.sh \
+	tests/integration/scgi/reload-bad.sh \
+	tests/integration/scgi/reload-load.sh \
+	tests/integration/scgi/reload-signals.sh \
 	tests/integration/scgi/req-fields.sh \
 	tests/integration/scgi/request-id.sh \
 	tests/integration/scgi/return-nil.sh \
