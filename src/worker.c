@@ -98,9 +98,8 @@ static struct {
 	const struct pool_conf	*pool;
 	struct lua_app		*app;
 	int			 listen_fd;
-	int			 ctl_fd;	/* to the master (ctl.h) */
 	pid_t			 pid;
-	struct event		*ev_ctl;
+	struct event		*ev_ctl;	/* the master's messages */
 	struct event		*ev_accept;
 	struct event		*ev_accept_retry;
 	struct event		*ev_sig[4];
@@ -995,7 +994,6 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 	w.conf = conf;
 	w.pool = pool;
 	w.listen_fd = listen_fd;
-	w.ctl_fd = ctl_fd;
 	w.pid = getpid();
 	TAILQ_INIT(&w.conns);
 	TAILQ_INIT(&w.queue);
