@@ -2,8 +2,9 @@
 # SIGHUP under continuous load through nginx: the app file is changed to
 # answer differently and the master reloads.  Every response is counted:
 # none may fail (no 5xx, no connection error), both answers are seen, and
-# every request begun after the old workers have exited gets the new one.
-# The old workers are gone and the socket is the same one.
+# every request begun after the old workers have exited gets the new one;
+# a slow request in flight at the reload is answered by the old app.  The
+# old workers are gone and the socket is the same one.
 . "$(dirname "$0")/lib.sh" || exit 99
 requires curl
 
@@ -14,6 +15,7 @@ BATCH=20	# requests per curl run (one keep-alive connection)
 app() {
 	cat > "$TMP/app.lua.new" <<-LUA
 	return function(req)
+	  if req.path == "/slow" then os.execute("sleep 1.5") end
 	  return fcgiserve.response{ status = 200, body = "$1" }
 	end
 	LUA
@@ -49,6 +51,9 @@ for ((n = 0; n < LOOPS; n++)); do
 done
 
 sleep 2
+# In flight on an old worker across the reload: it must finish there.
+http_bg slow GET /slow
+sleep 0.3
 app v2
 kill -HUP "$FCGISERVE_PID"
 wait_log 'reload: configuration #2 loaded' 20
@@ -60,6 +65,10 @@ for pid in "${clients[@]}"; do
 	wait "$pid" || true
 	_untrack "$pid"
 done
+
+http_wait slow
+assert_status 200
+assert_body v1
 
 cat "$TMP"/client*.out > "$TMP/all"
 total=$(wc -l < "$TMP/all")
