@@ -32,7 +32,6 @@
 
 static int	 alog_fd = -1;
 static int	 alog_owned;		/* alog_fd is our file, not stderr */
-static char	*alog_path;
 static enum conf_access_format alog_format;
 static const char *alog_pool = "";
 static struct buf alog_line;		/* reused for every line */
@@ -58,26 +57,16 @@ accesslog_open(const struct pool_conf *p)
 	}
 	if ((fd = open_file(p->access_log)) == -1)
 		return -1;
-	free(alog_path);
-	if ((alog_path = strdup(p->access_log)) == NULL) {
-		close(fd);
-		return -1;
-	}
 	accesslog_set_fd(fd);
 	return 0;
 }
 
 int
-accesslog_reopen(void)
+accesslog_file_open(const struct pool_conf *p)
 {
-	int	fd;
-
-	if (alog_path == NULL)
-		return 0;
-	if ((fd = open_file(alog_path)) == -1)
+	if (p->access_log == NULL || strcmp(p->access_log, "stderr") == 0)
 		return -1;
-	accesslog_set_fd(fd);
-	return 0;
+	return open_file(p->access_log);
 }
 
 void

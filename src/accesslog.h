@@ -31,8 +31,11 @@ struct accesslog_entry {
  * for appending, or stderr.  0 (also when it is off), or -1 with errno.
  */
 int	accesslog_open(const struct pool_conf *);
-/* SIGUSR1: reopens a log file at its path (logrotate). 0 or -1. */
-int	accesslog_reopen(void);
+/*
+ * Master, on SIGUSR1 (logrotate): p's access log file opened anew for
+ * its workers, or -1 when it has none (off, stderr) or on error (errno).
+ */
+int	accesslog_file_open(const struct pool_conf *p);
 /*
  * Writes to fd from now on, closing the file used so far: a file opened
  * elsewhere, e.g. by the master for a worker that may not reopen it.

@@ -35,7 +35,8 @@ enum conf_sect { SECT_NONE, SECT_GLOBAL, SECT_POOL };
 enum conf_type {
 	T_INT, T_MODE, T_DURATION, T_SIZE, T_NAME,
 	T_LOG_LEVEL, T_ERROR_LOG, T_LISTEN, T_PROTOCOL, T_APP, T_CLIENTS,
-	T_ACCESS_LOG, T_ACCESS_FORMAT, T_URI_PATH, T_TEXT, T_FILE
+	T_ACCESS_LOG, T_ACCESS_FORMAT, T_URI_PATH, T_TEXT, T_FILE,
+	T_BOOL
 };
 
 struct conf_key {
@@ -62,6 +63,10 @@ static const struct conf_key conf_keys[] = {
 	    "an absolute unix socket path, a.b.c.d:port, [v6]:port or *:port" },
 	{ "listen_mode", SECT_POOL, T_MODE, 0, 0, 0777,
 	    "an octal mode from 0 to 0777" },
+	{ "listen_owner", SECT_POOL, T_NAME, POFF(listen_owner), 0, 0,
+	    "a user name made of A-Z a-z 0-9 _ . -" },
+	{ "listen_group", SECT_POOL, T_NAME, POFF(listen_group), 0, 0,
+	    "a group name made of A-Z a-z 0-9 _ . -" },
 	{ "listen_backlog", SECT_POOL, T_INT, POFF(listen_backlog), 1, 65535,
 	    "an integer from 1 to 65535" },
 	{ "protocol", SECT_POOL, T_PROTOCOL, 0, 0, 0,
@@ -123,12 +128,17 @@ static const struct conf_key conf_keys[] = {
 	    0, 24 * HOUR_MS, "a duration from 0 (off) to 24h (e.g. 5s)" },
 	{ "slowlog", SECT_POOL, T_FILE, POFF(slowlog), 0, 0,
 	    "an absolute file path" },
+	{ "allow_root", SECT_POOL, T_BOOL, POFF(allow_root), 0, 0,
+	    "yes or no" },
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
 static const char *const conf_log_levels[] = { "error", "warn", "info", "debug" };
 static const char *const conf_protocols[] = { "fastcgi", "scgi" };
 static const char *const conf_access_formats[] = { "json", "combined" };
+/* Even entries false, odd ones true. */
+static const char *const conf_bools[] = { "no", "yes", "off", "on", "false",
+    "true" };
 
 struct parser {
 	const char		*path;
@@ -536,6 +546,11 @@ conf_set(struct parser *p, const struct conf_key *k, const char *v)
 			return conf_bad(p, k, v);
 		p->conf->log_level = (enum conf_log_level)i;
 		return 0;
+	case T_BOOL:
+		if ((i = conf_lookup(conf_bools, 6, v)) == -1)
+			return conf_bad(p, k, v);
+		*(int *)(void *)((char *)base + k->off) = i % 2;
+		return 0;
 	case T_PROTOCOL:
 		if ((i = conf_lookup(conf_protocols, 2, v)) == -1)
 			return conf_bad(p, k, v);
@@ -634,10 +649,23 @@ conf_value(struct parser *p, char *s, char **out)
 	return 0;
 }
 
+/* The line a key was set on in the open section; 0: not set. */
+static int
+conf_seen(const struct parser *p, const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(conf_keys[i].name, key) == 0)
+			return p->seen[i];
+	return 0;
+}
+
 static int
 conf_end_section(struct parser *p)
 {
 	struct pool_conf	*pool = p->pool;
+	const char		*key;
 
 	if (pool != NULL && pool->listen == NULL)
 		return conf_perror(p, pool->line, "[pool %s] has no 'listen'",
@@ -654,6 +682,13 @@ conf_end_section(struct parser *p)
 	    strcmp(pool->status_path, pool->ping_path) == 0)
 		return conf_perror(p, pool->line, "[pool %s]: status_path and "
 		    "ping_path are the same", pool->name);
+	if (pool != NULL && pool->listen[0] != '/' &&
+	    (pool->listen_owner != NULL || pool->listen_group != NULL)) {
+		key = pool->listen_owner != NULL ? "listen_owner" :
+		    "listen_group";
+		return conf_perror(p, conf_seen(p, key), "%s: applies to unix "
+		    "sockets only, not to '%s'", key, pool->listen);
+	}
 	p->pool = NULL;
 	p->sect = SECT_NONE;
 	memset(p->seen, 0, sizeof(p->seen));
@@ -927,6 +962,8 @@ conf_free(struct conf *conf)
 		free(pool->ping_path);
 		free(pool->ping_response);
 		free(pool->slowlog);
+		free(pool->listen_owner);
+		free(pool->listen_group);
 		free(pool);
 	}
 	free(conf->path);

@@ -24,6 +24,8 @@ struct pool_conf {
 	int			 line;		/* line of the [pool NAME] header */
 	char			*listen;	/* "/path", "host:port", "[v6]:port" */
 	mode_t			 listen_mode;	/* unix sockets; default 0660 */
+	char			*listen_owner;	/* unix sockets; NULL: user */
+	char			*listen_group;	/* NULL: group, else user's */
 	int			 listen_backlog;/* default 511 */
 	enum conf_protocol	 protocol;	/* default fastcgi */
 	char			*app;		/* Lua app path (required) */
@@ -59,6 +61,7 @@ struct pool_conf {
 	char			*ping_response;	/* default "pong" */
 	uint64_t		 slowlog_timeout_ms;	/* 0: off */
 	char			*slowlog;	/* NULL: the error log */
+	int			 allow_root;	/* may run as uid 0; default no */
 	struct pool_conf	*next;
 };
 

@@ -22,6 +22,7 @@ static enum log_level	 log_level = LOG_LVL_INFO;
 static int		 log_syslog;
 static char		 log_path[4096];	/* "" unless logging to a file */
 static char		 log_pool[80];
+static int		 orig_stderr = -1;	/* the stderr a log file replaced */
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 static const int level_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
@@ -32,40 +33,95 @@ open_file(const char *path)
 	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 }
 
+/*
+ * Changes nothing unless it succeeds, so a reload with an error_log that
+ * cannot be opened keeps logging where it did.  Going back from a file to
+ * stderr or syslog puts back the stderr the process started with.
+ */
 int
 log_open(const char *dest, enum log_level level)
 {
-	log_level = level;
-	if (dest == NULL || strcmp(dest, "stderr") == 0) {
+	int	fd = -1, to_syslog;
+
+	to_syslog = dest != NULL && strcmp(dest, "syslog") == 0;
+	if (dest != NULL && !to_syslog && strcmp(dest, "stderr") != 0 &&
+	    (fd = open_file(dest)) == -1)
+		return -1;
+	if (fd != -1 && orig_stderr == -1 &&
+	    (orig_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3)) == -1) {
+		close(fd);
+		return -1;
+	}
+	if (log_syslog && !to_syslog)
+		closelog();
+	if (fd != -1) {
+		if (dup2(fd, STDERR_FILENO) == -1) {
+			close(fd);
+			return -1;
+		}
+		close(fd);
+		snprintf(log_path, sizeof(log_path), "%s", dest);
+	} else {
 		log_path[0] = '\0';
-		log_syslog = 0;
-		return 0;
+		if (orig_stderr != -1) {
+			(void)dup2(orig_stderr, STDERR_FILENO);
+			close(orig_stderr);
+			orig_stderr = -1;
+		}
 	}
-	if (strcmp(dest, "syslog") == 0) {
+	if (to_syslog && !log_syslog)
 		openlog("fcgiserve", LOG_PID, LOG_DAEMON);
-		log_syslog = 1;
-		return 0;
-	}
-	snprintf(log_path, sizeof(log_path), "%s", dest);
-	log_syslog = 0;
-	return log_reopen();
+	log_syslog = to_syslog;
+	log_level = level;
+	return 0;
 }
 
 int
 log_reopen(void)
 {
-	int	fd;
+	int	fds[LOG_NFILES], rc;
 
-	if (log_path[0] == '\0')
-		return 0;
-	if ((fd = open_file(log_path)) == -1)
-		return -1;
-	if (dup2(fd, STDERR_FILENO) == -1) {
-		close(fd);
-		return -1;
+	rc = log_files_open(fds);
+	log_files_install(fds);
+	return rc;
+}
+
+/* One that fails does not keep the others from being reopened. */
+int
+log_files_open(int fds[LOG_NFILES])
+{
+	int	i, rc = 0;
+
+	for (i = 0; i < LOG_NFILES; i++)
+		fds[i] = -1;
+	if (log_path[0] != '\0' &&
+	    (fds[LOG_FILE_ERROR] = open_file(log_path)) == -1)
+		rc = -1;
+	return rc;
+}
+
+void
+log_files_install(int fds[LOG_NFILES])
+{
+	int	i;
+
+	/* The pool's access and slow logs are not ours: see log.h. */
+	if (fds[LOG_FILE_ERROR] != -1)
+		(void)dup2(fds[LOG_FILE_ERROR], STDERR_FILENO);
+	for (i = 0; i < LOG_NFILES; i++)
+		if (fds[i] != -1) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+}
+
+void
+log_close_saved(void)
+{
+	if (orig_stderr != -1) {
+		close(orig_stderr);
+		orig_stderr = -1;
 	}
-	close(fd);
-	return 0;
 }
 
 void

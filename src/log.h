@@ -10,9 +10,28 @@
 
 enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
-/* dest: "stderr", "syslog" or a file path (opened for append). */
+/*
+ * dest: "stderr", "syslog" or a file path (opened for append, installed
+ * as fd 2).  Also on a reload; on failure nothing changes.
+ */
 int	log_open(const char *dest, enum log_level);
-int	log_reopen(void);		/* SIGUSR1: reopen a log file */
+int	log_reopen(void);		/* SIGUSR1: reopen the log files */
+void	log_close_saved(void);		/* in a worker: drop the saved stderr */
+
+/*
+ * The files SIGUSR1 reopens.  A worker that dropped privileges may not be
+ * allowed to open them, so the master opens them (log_files_open) and
+ * passes the descriptors over the control channel (ctl.h); the worker
+ * installs them in place of the old ones (log_files_install).  The error
+ * log is the process's; a pool's access and slow logs are opened by the
+ * master per pool (accesslog_file_open, slowlog_file_open) and handed to
+ * the worker's accesslog_set_fd and slowlog_set_fd.
+ */
+enum log_file { LOG_FILE_ERROR, LOG_FILE_ACCESS, LOG_FILE_SLOW, LOG_NFILES };
+/* Opens the error log anew, -1 in the other slots; -1 if that failed. */
+int	log_files_open(int fds[LOG_NFILES]);
+/* Puts the error log's fd in place as fd 2, closes every fd given. */
+void	log_files_install(int fds[LOG_NFILES]);
 void	log_child_init(void);		/* in a request child, before fds move */
 void	log_set_pool(const char *);	/* context printed on every line */
 int	log_enabled(enum log_level);

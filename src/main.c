@@ -81,7 +81,5 @@ main(int argc, char *argv[])
 		conf_free(conf);
 		return rc == 0 ? 0 : 1;
 	}
-	rc = master_run(conf);
-	conf_free(conf);
-	return rc;
+	return master_run(conf);
 }

@@ -1,21 +1,26 @@
 /*
- * The master: opens every pool's listening socket, forks the workers,
- * respawns the ones that die (with backoff), and stops them gracefully.
+ * The master: forks each pool's workers, respawns the ones that die (with
+ * backoff), reloads the configuration on SIGHUP and stops everything
+ * gracefully.  Listening sockets are listener.c's.
  *
- * Signals are handled synchronously: they stay blocked and the main loop
- * collects them with sigtimedwait(), whose timeout is the nearest deadline
- * (a delayed respawn or the shutdown limit).  No handler ever runs, so no
- * work happens in signal context and the master needs no event loop.
+ * Workers come in generations, one per configuration loaded.  The newest
+ * is the configuration; only its workers are respawned.  A reload starts
+ * a new generation next to the running one, on the same sockets where
+ * listen did not change; once every new worker has said it is accepting
+ * (ctl.h), the older generations are told to finish what they hold and
+ * exit, within shutdown_timeout.  A reload that fails at any step before
+ * that leaves everything as it was.
+ *
+ * Signals stay blocked and arrive through a signalfd, polled with the
+ * workers' control sockets; the poll timeout is the nearest deadline.  No
+ * handler ever runs, so no work happens in signal context.
  */
 #include <sys/types.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,10 +28,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/prctl.h>
 
 #include "accesslog.h"
 #include "conf.h"
+#include "ctl.h"
+#include "listener.h"
 #include "log.h"
 #include "lua_app.h"
 #include "master.h"
@@ -38,29 +44,41 @@
 #define RESPAWN_QUICK_MS	5000	/* a worker dying sooner counts as a failure */
 #define RESPAWN_MAX_DELAY_MS	10000
 #define APP_LOAD_TIMEOUT_S	60	/* an app's top level must finish */
+/* New workers not all ready by then: the old ones stop anyway. */
+#define READY_TIMEOUT_MS	((APP_LOAD_TIMEOUT_S + 5) * 1000ULL)
+
+struct gen;
 
 struct wproc {
 	pid_t			 pid;		/* 0: not running */
+	struct gen		*gen;
 	struct pool_conf	*pool;
 	int			 listen_fd;
+	int			 ctl;		/* our end of its channel; -1 */
 	uint64_t		 started_ms;
 	uint64_t		 respawn_at_ms;	/* 0: no respawn pending */
 	unsigned		 failures;	/* consecutive quick deaths */
+	unsigned		 ready:1;	/* said CTL_READY since started */
 };
 
-struct listener {
-	struct pool_conf	*pool;
-	int			 fd;
-	int			 bound;		/* we created its unix path */
+/* The workers of one configuration. */
+struct gen {
+	unsigned		 id;		/* 1, 2, ... for the log */
+	struct conf		*conf;		/* owned */
+	struct wproc		*w;
+	int			 nw;
+	uint64_t		 born_ms;
+	unsigned		 retiring:1;	/* told to stop */
+	uint64_t		 deadline_ms;	/* then SIGKILL, if retiring */
+	unsigned		 killed:1;	/* SIGKILL sent */
+	struct gen		*next;		/* older */
 };
 
-static struct conf	*mconf;
-static struct listener	*listeners;
-static struct wproc	*wprocs;
-static int		 nwprocs;
+static struct gen	*cur;		/* newest: the configuration */
+static unsigned		 ngens;
+static int		 switch_pending;/* older gens wait for cur's workers */
 static int		 stopping;
-static uint64_t		 stop_deadline_ms;
-static int		 killed;		/* SIGKILL already sent */
+static int		 sigfd = -1;
 
 static uint64_t
 now_ms(void)
@@ -71,134 +89,24 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Refuses to steal a socket path another live server answers on. */
-static int
-unlink_stale(const char *path)
+/*
+ * In a process forked from the master: the descriptors of the master's
+ * that are none of its business (all but keep_listen and keep_ctl).
+ */
+static void
+close_inherited(int keep_listen, int keep_ctl)
 {
-	struct sockaddr_un	 sun;
-	struct stat		 st;
-	int			 fd, rc;
+	struct gen	*g;
+	int		 i;
 
-	if (lstat(path, &st) == -1)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISSOCK(st.st_mode)) {
-		errno = EEXIST;
-		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
-	close(fd);
-	if (rc == 0) {
-		errno = EADDRINUSE;
-		return -1;
-	}
-	return unlink(path);
-}
-
-static int
-listen_unix(const struct pool_conf *p)
-{
-	struct sockaddr_un	 sun;
-	uid_t			 uid;
-	gid_t			 gid;
-	int			 fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(p->listen) >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	strcpy(sun.sun_path, p->listen);
-	if (unlink_stale(p->listen) == -1)
-		return -1;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1)
-		return -1;
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    chmod(p->listen, p->listen_mode) == -1)
-		goto fail;
-	if (geteuid() == 0 && (p->user != NULL || p->group != NULL)) {
-		if (priv_resolve(p, &uid, &gid) == -1 ||
-		    chown(p->listen, uid, gid) == -1)
-			goto fail;
-	}
-	return fd;
-fail:
-	close(fd);
-	return -1;
-}
-
-static int
-listen_inet(const struct pool_conf *p)
-{
-	struct sockaddr_storage	 ss;
-	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
-	char			 host[128];
-	const char		*colon;
-	socklen_t		 slen;
-	long			 port;
-	int			 fd, on = 1;
-
-	if ((colon = strrchr(p->listen, ':')) == NULL ||
-	    (size_t)(colon - p->listen) >= sizeof(host)) {
-		errno = EINVAL;
-		return -1;
-	}
-	memcpy(host, p->listen, colon - p->listen);
-	host[colon - p->listen] = '\0';
-	port = strtol(colon + 1, NULL, 10);
-	memset(&ss, 0, sizeof(ss));
-	if (host[0] == '[') {
-		host[strlen(host) - 1] = '\0';
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET6, host + 1, &sin6->sin6_addr) != 1)
-			goto inval;
-		slen = sizeof(*sin6);
-	} else {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
-		if (strcmp(host, "*") == 0)
-			sin->sin_addr.s_addr = htonl(INADDR_ANY);
-		else if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
-			goto inval;
-		slen = sizeof(*sin);
-	}
-	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	if (ss.ss_family == AF_INET6)
-		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-	if (bind(fd, (struct sockaddr *)&ss, slen) == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-inval:
-	errno = EINVAL;
-	return -1;
-}
-
-static int
-listen_open(const struct pool_conf *p)
-{
-	int	fd;
-
-	fd = p->listen[0] == '/' ? listen_unix(p) : listen_inet(p);
-	if (fd == -1)
-		return -1;
-	if (listen(fd, p->listen_backlog) == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	listener_close_except(keep_listen);
+	for (g = cur; g != NULL; g = g->next)
+		for (i = 0; i < g->nw; i++)
+			if (g->w[i].ctl != -1 && g->w[i].ctl != keep_ctl)
+				close(g->w[i].ctl);
+	if (sigfd != -1)
+		close(sigfd);
+	log_close_saved();
 }
 
 int
@@ -232,6 +140,7 @@ master_test_apps(const struct conf *conf)
 				_exit(1);
 			}
 			/* Load as the workers will: same user, bounded time. */
+			close_inherited(-1, -1);
 			priv_drop(p);
 			alarm(APP_LOAD_TIMEOUT_S);
 			if ((app = lua_app_load(p->app, err, sizeof(err))) ==
@@ -262,13 +171,21 @@ master_test_apps(const struct conf *conf)
 static void
 worker_spawn(struct wproc *wp)
 {
-	pid_t		 pid, master = getpid();
-	int		 i;
+	pid_t	 pid, master = getpid();
+	int	 sv[2];
 
 	wp->respawn_at_ms = 0;
+	wp->ready = 0;
+	if (ctl_pair(sv) == -1) {
+		log_warn("pool %s: control socket", wp->pool->name);
+		wp->respawn_at_ms = now_ms() + 1000;
+		return;
+	}
 	switch ((pid = fork())) {
 	case -1:
 		log_warn("pool %s: fork worker", wp->pool->name);
+		close(sv[0]);
+		close(sv[1]);
 		wp->respawn_at_ms = now_ms() + 1000;
 		return;
 	case 0:
@@ -278,33 +195,180 @@ worker_spawn(struct wproc *wp)
 			_exit(1);
 		/* Ctrl-C reaches the master only; it stops workers in order. */
 		(void)setpgid(0, 0);
-		for (i = 0; i < mconf->npools; i++)
-			if (listeners[i].fd != wp->listen_fd)
-				close(listeners[i].fd);
+		close(sv[0]);
+		close_inherited(wp->listen_fd, -1);
 		log_set_pool(wp->pool->name);
-		worker_main(mconf, wp->pool, wp->listen_fd, master);
+		worker_main(wp->gen->conf, wp->pool, wp->listen_fd, sv[1],
+		    master);
 	}
+	close(sv[1]);
+	wp->ctl = sv[0];
 	wp->pid = pid;
 	wp->started_ms = now_ms();
 	log_debug("pool %s: started worker %ld", wp->pool->name, (long)pid);
 }
 
-static struct wproc *
-wproc_find(pid_t pid)
+/*
+ * Each pool's shared counters, kept across a reload by pool name, with
+ * slots for a reload's new workers while the old ones finish.
+ */
+static void
+stats_open(const struct conf *conf)
+{
+	const struct pool_conf	*p;
+
+	for (p = conf->pools; p != NULL; p = p->next)
+		(void)stats_pool_open(p->name, 4 * p->workers);	/* logs */
+}
+
+/* The counters of old's pools that no live configuration has any more. */
+static void
+stats_close_removed(const struct conf *old)
+{
+	const struct pool_conf	*p, *q;
+	const struct gen	*g;
+
+	for (p = old->pools; p != NULL; p = p->next) {
+		for (g = cur, q = NULL; g != NULL && q == NULL; g = g->next)
+			for (q = g->conf == old ? NULL : g->conf->pools;
+			    q != NULL; q = q->next)
+				if (strcmp(q->name, p->name) == 0)
+					break;
+		if (q == NULL)
+			stats_pool_close(p->name);
+	}
+}
+
+/* A generation for conf (owned from now on), its workers not started. */
+static struct gen *
+gen_new(struct conf *conf)
+{
+	struct pool_conf	*p;
+	struct gen		*g;
+	int			 k, n = 0;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return NULL;
+	for (p = conf->pools; p != NULL; p = p->next)
+		g->nw += p->workers;
+	if ((g->w = calloc(g->nw, sizeof(*g->w))) == NULL) {
+		free(g);
+		return NULL;
+	}
+	for (p = conf->pools; p != NULL; p = p->next)
+		for (k = 0; k < p->workers; k++, n++) {
+			g->w[n].gen = g;
+			g->w[n].pool = p;
+			g->w[n].listen_fd = listener_fd(p->listen);
+			g->w[n].ctl = -1;
+		}
+	g->conf = conf;
+	g->id = ++ngens;
+	g->born_ms = now_ms();
+	return g;
+}
+
+static void
+gen_free(struct gen *g)
 {
 	int	i;
 
-	for (i = 0; i < nwprocs; i++)
-		if (wprocs[i].pid == pid)
-			return &wprocs[i];
+	for (i = 0; i < g->nw; i++)
+		if (g->w[i].ctl != -1)
+			close(g->w[i].ctl);
+	free(g->w);
+	conf_free(g->conf);
+	free(g);
+}
+
+static int
+gen_alive(const struct gen *g)
+{
+	int	i, n = 0;
+
+	for (i = 0; i < g->nw; i++)
+		if (g->w[i].pid != 0)
+			n++;
+	return n;
+}
+
+static int
+workers_alive(void)
+{
+	struct gen	*g;
+	int		 n = 0;
+
+	for (g = cur; g != NULL; g = g->next)
+		n += gen_alive(g);
+	return n;
+}
+
+static void
+gen_signal(struct gen *g, int sig)
+{
+	int	i;
+
+	for (i = 0; i < g->nw; i++)
+		if (g->w[i].pid != 0)
+			(void)kill(g->w[i].pid, sig);
+}
+
+/* Tells g's workers to finish what they hold and exit, within timeout. */
+static void
+gen_retire(struct gen *g, uint64_t timeout_ms)
+{
+	uint64_t	deadline = now_ms() + timeout_ms;
+
+	if (!g->retiring || deadline < g->deadline_ms)
+		g->deadline_ms = deadline;
+	g->retiring = 1;
+	gen_signal(g, SIGTERM);
+}
+
+static struct wproc *
+wproc_find(pid_t pid)
+{
+	struct gen	*g;
+	int		 i;
+
+	for (g = cur; g != NULL; g = g->next)
+		for (i = 0; i < g->nw; i++)
+			if (g->w[i].pid == pid)
+				return &g->w[i];
 	return NULL;
+}
+
+static void
+respawn_later(struct wproc *wp, pid_t pid, int status)
+{
+	uint64_t	now = now_ms(), delay = 0;
+
+	if (now - wp->started_ms < RESPAWN_QUICK_MS)
+		wp->failures++;
+	else
+		wp->failures = 0;
+	if (wp->failures > 0) {
+		delay = 100ULL << (wp->failures < 7 ? wp->failures : 7);
+		if (delay > RESPAWN_MAX_DELAY_MS)
+			delay = RESPAWN_MAX_DELAY_MS;
+	}
+	if (WIFSIGNALED(status))
+		log_msg(LOG_LVL_WARN, NULL, "pool %s: worker %ld killed by "
+		    "signal %d; respawning in %llu ms", wp->pool->name,
+		    (long)pid, WTERMSIG(status), (unsigned long long)delay);
+	else
+		log_msg(LOG_LVL_WARN, NULL, "pool %s: worker %ld exited with "
+		    "status %d; respawning in %llu ms", wp->pool->name,
+		    (long)pid, WEXITSTATUS(status), (unsigned long long)delay);
+	wp->respawn_at_ms = now + delay;
+	if (wp->respawn_at_ms == 0)
+		wp->respawn_at_ms = 1;
 }
 
 static void
 reap_workers(void)
 {
 	struct wproc	*wp;
-	uint64_t	 now, delay;
 	pid_t		 pid;
 	int		 status;
 
@@ -313,148 +377,357 @@ reap_workers(void)
 		if ((wp = wproc_find(pid)) == NULL)
 			continue;
 		wp->pid = 0;
-		if (stopping) {
-			if (WIFSIGNALED(status))
-				log_info("pool %s: worker %ld killed by "
-				    "signal %d", wp->pool->name, (long)pid,
-				    WTERMSIG(status));
+		if (wp->ctl != -1) {
+			close(wp->ctl);
+			wp->ctl = -1;
+		}
+		if (!stopping && wp->gen == cur) {
+			respawn_later(wp, pid, status);
 			continue;
 		}
-		now = now_ms();
-		if (now - wp->started_ms < RESPAWN_QUICK_MS)
-			wp->failures++;
-		else
-			wp->failures = 0;
-		delay = 0;
-		if (wp->failures > 0) {
-			delay = 100ULL << (wp->failures < 7 ? wp->failures : 7);
-			if (delay > RESPAWN_MAX_DELAY_MS)
-				delay = RESPAWN_MAX_DELAY_MS;
-		}
+		/* Stopping, or an older generation: not replaced. */
 		if (WIFSIGNALED(status))
-			log_msg(LOG_LVL_WARN, NULL, "pool %s: worker %ld killed "
-			    "by signal %d; respawning in %llu ms",
-			    wp->pool->name, (long)pid, WTERMSIG(status),
-			    (unsigned long long)delay);
-		else
+			log_msg(wp->gen->retiring ? LOG_LVL_INFO : LOG_LVL_WARN,
+			    NULL, "pool %s: worker %ld killed by signal %d",
+			    wp->pool->name, (long)pid, WTERMSIG(status));
+		else if (!wp->gen->retiring || WEXITSTATUS(status) != 0)
 			log_msg(LOG_LVL_WARN, NULL, "pool %s: worker %ld exited "
-			    "with status %d; respawning in %llu ms",
-			    wp->pool->name, (long)pid, WEXITSTATUS(status),
-			    (unsigned long long)delay);
-		wp->respawn_at_ms = now + delay;
-		if (wp->respawn_at_ms == 0)
-			wp->respawn_at_ms = 1;
+			    "with status %d", wp->pool->name, (long)pid,
+			    WEXITSTATUS(status));
+		else
+			log_debug("pool %s: worker %ld exited",
+			    wp->pool->name, (long)pid);
 	}
 }
 
-static int
-workers_alive(void)
-{
-	int	i, n = 0;
-
-	for (i = 0; i < nwprocs; i++)
-		if (wprocs[i].pid != 0)
-			n++;
-	return n;
-}
-
+/* Frees the older generations whose workers are all gone. */
 static void
-signal_workers(int sig)
+collect_gens(void)
 {
-	int	i;
+	struct gen	**gp, *g;
 
-	for (i = 0; i < nwprocs; i++)
-		if (wprocs[i].pid != 0)
-			(void)kill(wprocs[i].pid, sig);
+	for (gp = &cur->next; (g = *gp) != NULL;) {
+		if (gen_alive(g) > 0) {
+			gp = &g->next;
+			continue;
+		}
+		if (g->retiring && !stopping)
+			log_info("reload: the workers of configuration #%u have "
+			    "all exited", g->id);
+		*gp = g->next;
+		stats_close_removed(g->conf);
+		gen_free(g);
+	}
 }
 
 static void
 stop_begin(int sig)
 {
-	int	i;
+	struct gen	*g;
 
 	if (stopping) {
 		/* A second stop signal means now. */
 		log_info("received signal %d again; stopping now", sig);
-		signal_workers(SIGKILL);
-		killed = 1;
+		for (g = cur; g != NULL; g = g->next) {
+			gen_signal(g, SIGKILL);
+			g->killed = 1;
+		}
 		return;
 	}
 	log_info("received signal %d; stopping gracefully (up to %llu ms)",
-	    sig, (unsigned long long)mconf->shutdown_timeout_ms);
+	    sig, (unsigned long long)cur->conf->shutdown_timeout_ms);
 	stopping = 1;
-	stop_deadline_ms = now_ms() + mconf->shutdown_timeout_ms;
-	for (i = 0; i < mconf->npools; i++) {
-		close(listeners[i].fd);
-		listeners[i].fd = -1;
+	switch_pending = 0;
+	listener_close_all();
+	for (g = cur; g != NULL; g = g->next)
+		gen_retire(g, cur->conf->shutdown_timeout_ms);
+}
+
+/*
+ * The older generations stop once every worker of the newest has said it
+ * accepts (no connection waits on a worker still loading its app), or
+ * after READY_TIMEOUT_MS whatever the newest is doing.
+ */
+static void
+switch_maybe(void)
+{
+	struct gen	*g;
+	int		 i, ready = 1;
+
+	if (!switch_pending)
+		return;
+	for (i = 0; i < cur->nw; i++)
+		if (!cur->w[i].ready)
+			ready = 0;
+	if (!ready && now_ms() < cur->born_ms + READY_TIMEOUT_MS)
+		return;
+	if (!ready)
+		log_warnx("reload: the new workers are not all ready after "
+		    "%llu s; stopping the old ones anyway",
+		    (unsigned long long)READY_TIMEOUT_MS / 1000);
+	switch_pending = 0;
+	for (g = cur->next; g != NULL; g = g->next)
+		if (!g->retiring) {
+			log_info("reload: configuration #%u serves; the %d "
+			    "workers of #%u finish their requests (up to "
+			    "%llu ms)", cur->id, gen_alive(g), g->id,
+			    (unsigned long long)cur->conf->shutdown_timeout_ms);
+			gen_retire(g, cur->conf->shutdown_timeout_ms);
+		}
+	listener_close_unused();
+}
+
+/* The configuration file again: all checked before anything changes. */
+static void
+reload(void)
+{
+	struct conf	*conf;
+	struct gen	*g;
+	char		 err[1024];
+	int		 i;
+
+	if (stopping) {
+		log_info("received SIGHUP while stopping; ignored");
+		return;
 	}
-	signal_workers(SIGTERM);
+	log_info("received SIGHUP; reloading %s", cur->conf->path);
+	if ((conf = conf_load(cur->conf->path, err, sizeof(err))) == NULL) {
+		log_msg(LOG_LVL_ERROR, NULL, "%s", err);
+		goto failed;
+	}
+	if (master_test_apps(conf) == -1 || listener_prepare(conf) == -1)
+		goto failed;
+	if ((g = gen_new(conf)) == NULL) {
+		log_warn("reload");
+		goto abort;
+	}
+	/* The last step that can fail: it changes nothing unless it works. */
+	if (log_open(conf->error_log, (enum log_level)conf->log_level) ==
+	    -1) {
+		log_warn("error_log %s", conf->error_log);
+		g->conf = NULL;		/* freed below */
+		gen_free(g);
+		goto abort;
+	}
+	listener_commit(conf);
+	stats_open(conf);
+	g->next = cur;
+	cur = g;
+	log_info("reload: configuration #%u loaded; starting %d workers",
+	    g->id, g->nw);
+	for (i = 0; i < g->nw; i++)
+		worker_spawn(&g->w[i]);
+	switch_pending = 1;
+	return;
+abort:
+	listener_abort();
+failed:
+	conf_free(conf);
+	log_msg(LOG_LVL_ERROR, NULL, "reload failed; still serving "
+	    "configuration #%u, its workers untouched", cur->id);
+}
+
+/* fds' pool slots: closed, -1. */
+static void
+pool_files_close(int fds[LOG_NFILES])
+{
+	if (fds[LOG_FILE_ACCESS] != -1)
+		close(fds[LOG_FILE_ACCESS]);
+	if (fds[LOG_FILE_SLOW] != -1)
+		close(fds[LOG_FILE_SLOW]);
+	fds[LOG_FILE_ACCESS] = fds[LOG_FILE_SLOW] = -1;
+}
+
+/* p's access and slow log files opened anew into fds' pool slots. */
+static void
+pool_files_open(const struct pool_conf *p, int fds[LOG_NFILES])
+{
+	if ((fds[LOG_FILE_ACCESS] = accesslog_file_open(p)) == -1 &&
+	    errno != 0)
+		log_warn("pool %s: reopening access_log %s", p->name,
+		    p->access_log);
+	errno = 0;
+	if ((fds[LOG_FILE_SLOW] = slowlog_file_open(p)) == -1 && errno != 0)
+		log_warn("pool %s: reopening slowlog %s", p->name, p->slowlog);
+}
+
+/*
+ * SIGUSR1: the master reopens the log files, as root, and hands them to
+ * every worker, which may no longer be allowed to open them: the error
+ * log, and its pool's access and slow logs (a generation's workers are
+ * grouped by pool).
+ */
+static void
+reopen_logs(void)
+{
+	struct gen	*g;
+	struct wproc	*wp;
+	int		 fds[LOG_NFILES], i;
+
+	if (log_files_open(fds) == -1)
+		log_warn("reopening the error log");
+	for (g = cur; g != NULL; g = g->next)
+		for (i = 0; i < g->nw; i++) {
+			wp = &g->w[i];
+			if (i == 0 || wp->pool != g->w[i - 1].pool) {
+				pool_files_close(fds);
+				errno = 0;
+				pool_files_open(wp->pool, fds);
+			}
+			if (wp->ctl != -1 &&
+			    ctl_send(wp->ctl, CTL_REOPEN, fds, LOG_NFILES) == -1)
+				log_warn("pool %s: passing the log files to "
+				    "worker %ld", wp->pool->name, (long)wp->pid);
+		}
+	log_files_install(fds);
+	log_info("received SIGUSR1; log files reopened");
+}
+
+static void
+handle_signal(int sig)
+{
+	switch (sig) {
+	case SIGCHLD:
+		reap_workers();
+		break;
+	case SIGTERM:
+	case SIGINT:
+	case SIGQUIT:
+		stop_begin(sig);
+		break;
+	case SIGHUP:
+		reload();
+		break;
+	case SIGUSR1:
+		reopen_logs();
+		break;
+	}
+}
+
+static void
+read_signals(void)
+{
+	struct signalfd_siginfo	 si;
+	ssize_t			 n;
+
+	while ((n = read(sigfd, &si, sizeof(si))) == sizeof(si))
+		handle_signal((int)si.ssi_signo);
+	if (n == -1 && errno != EAGAIN && errno != EINTR)
+		fatal("signalfd");
+}
+
+static void
+read_ctl(struct wproc *wp)
+{
+	struct ctl_msg	m;
+	int		r;
+
+	for (;;) {
+		if ((r = ctl_recv(wp->ctl, &m)) == -1 && errno == EPROTO)
+			continue;
+		if (r != 1)
+			break;
+		ctl_unpack(&m, NULL, 0);
+		if (m.type == CTL_READY)
+			wp->ready = 1;
+	}
+	if (r == 0 || (r == -1 && errno != EAGAIN)) {
+		/* It is exiting; SIGCHLD follows. */
+		close(wp->ctl);
+		wp->ctl = -1;
+	}
 }
 
 /* Milliseconds until the nearest deadline; -1 for none. */
-static long long
+static int
 next_timeout(void)
 {
-	uint64_t	now = now_ms(), at = 0;
-	int		i;
+	struct gen	*g;
+	uint64_t	 now = now_ms(), at = 0;
+	int		 i;
 
-	if (stopping && !killed)
-		at = stop_deadline_ms;
-	for (i = 0; !stopping && i < nwprocs; i++)
-		if (wprocs[i].respawn_at_ms != 0 &&
-		    (at == 0 || wprocs[i].respawn_at_ms < at))
-			at = wprocs[i].respawn_at_ms;
+#define NEAREST(t)	do { if (at == 0 || (t) < at) at = (t); } while (0)
+	for (g = cur; g != NULL; g = g->next)
+		if (g->retiring && !g->killed && gen_alive(g) > 0)
+			NEAREST(g->deadline_ms);
+	if (switch_pending)
+		NEAREST(cur->born_ms + READY_TIMEOUT_MS);
+	for (i = 0; !stopping && i < cur->nw; i++)
+		if (cur->w[i].respawn_at_ms != 0)
+			NEAREST(cur->w[i].respawn_at_ms);
+#undef NEAREST
 	if (at == 0)
 		return -1;
-	return at > now ? (long long)(at - now) : 0;
+	return at > now ? (int)(at - now) : 0;
 }
 
 static void
 run_deadlines(void)
 {
-	uint64_t	now = now_ms();
-	int		i;
+	struct gen	*g;
+	uint64_t	 now = now_ms();
+	int		 i;
 
-	if (stopping) {
-		if (!killed && now >= stop_deadline_ms) {
+	for (g = cur; g != NULL; g = g->next)
+		if (g->retiring && !g->killed && gen_alive(g) > 0 &&
+		    now >= g->deadline_ms) {
 			log_warnx("shutdown_timeout reached; killing %d "
-			    "worker(s)", workers_alive());
-			signal_workers(SIGKILL);
-			killed = 1;
+			    "worker(s)%s", gen_alive(g), g == cur ? "" :
+			    " of the previous configuration");
+			gen_signal(g, SIGKILL);
+			g->killed = 1;
 		}
-		return;
-	}
-	for (i = 0; i < nwprocs; i++)
-		if (wprocs[i].respawn_at_ms != 0 &&
-		    wprocs[i].respawn_at_ms <= now)
-			worker_spawn(&wprocs[i]);
+	for (i = 0; !stopping && i < cur->nw; i++)
+		if (cur->w[i].respawn_at_ms != 0 &&
+		    cur->w[i].respawn_at_ms <= now)
+			worker_spawn(&cur->w[i]);
 }
 
-/* Removes the unix socket paths this process created, and only those. */
+/* One poll over the signals and every worker's control socket. */
 static void
-cleanup_sockets(void)
+wait_events(void)
 {
-	int	i;
+	struct pollfd	*pfd;
+	struct wproc	**who;
+	struct gen	*g;
+	int		 i, n = 1, cap = 1;
 
-	for (i = 0; i < mconf->npools; i++)
-		if (listeners[i].bound && listeners[i].pool->listen[0] == '/')
-			(void)unlink(listeners[i].pool->listen);
+	for (g = cur; g != NULL; g = g->next)
+		cap += g->nw;
+	if ((pfd = calloc(cap, sizeof(*pfd))) == NULL ||
+	    (who = calloc(cap, sizeof(*who))) == NULL)
+		fatal("calloc");
+	pfd[0].fd = sigfd;
+	pfd[0].events = POLLIN;
+	for (g = cur; g != NULL; g = g->next)
+		for (i = 0; i < g->nw; i++)
+			if (g->w[i].ctl != -1) {
+				pfd[n].fd = g->w[i].ctl;
+				pfd[n].events = POLLIN;
+				who[n++] = &g->w[i];
+			}
+	if (poll(pfd, n, next_timeout()) == -1 && errno != EINTR)
+		fatal("poll");
+	/* Control messages first: a worker's last words before its exit. */
+	for (i = 1; i < n; i++)
+		if (pfd[i].revents != 0 && who[i]->ctl != -1)
+			read_ctl(who[i]);
+	if (pfd[0].revents != 0)
+		read_signals();
+	free(pfd);
+	free(who);
 }
 
 int
 master_run(struct conf *conf)
 {
-	struct pool_conf	*p;
-	struct timespec		 ts;
-	siginfo_t		 si;
-	sigset_t		 set;
-	long long		 ms;
-	int			 i, n, sig;
+	sigset_t	 set;
+	int		 i;
 
-	mconf = conf;
-	if (master_test_apps(conf) == -1)
+	if (master_test_apps(conf) == -1) {
+		conf_free(conf);
 		return 1;
-
+	}
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
@@ -464,75 +737,35 @@ master_run(struct conf *conf)
 	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	if ((sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		fatal("signalfd");
 
-	if ((listeners = calloc(conf->npools, sizeof(*listeners))) == NULL)
-		fatal("calloc");
-	for (nwprocs = 0, p = conf->pools; p != NULL; p = p->next)
-		nwprocs += p->workers;
-	if ((wprocs = calloc(nwprocs, sizeof(*wprocs))) == NULL)
-		fatal("calloc");
-	for (i = 0, n = 0, p = conf->pools; p != NULL; p = p->next, i++) {
-		listeners[i].pool = p;
-		if ((listeners[i].fd = listen_open(p)) == -1) {
-			log_warn("pool %s: listen on %s", p->name, p->listen);
-			while (--i >= 0)
-				close(listeners[i].fd);
-			cleanup_sockets();
-			return 1;
-		}
-		listeners[i].bound = 1;
-		log_info("pool %s: listening on %s (%s, %d workers)", p->name,
-		    p->listen, p->protocol == CONF_PROTO_SCGI ? "scgi" :
-		    "fastcgi", p->workers);
+	if (listener_prepare(conf) == -1) {
+		conf_free(conf);
+		return 1;
 	}
-	for (i = 0, p = conf->pools; p != NULL; p = p->next, i++) {
-		int	k;
-
-		/* Slots for a reload's new workers while the old ones finish. */
-		(void)stats_pool_open(p->name, 4 * p->workers);
-		for (k = 0; k < p->workers; k++, n++) {
-			wprocs[n].pool = p;
-			wprocs[n].listen_fd = listeners[i].fd;
-			worker_spawn(&wprocs[n]);
-		}
-	}
+	if ((cur = gen_new(conf)) == NULL)
+		fatal("calloc");
+	listener_commit(conf);
+	stats_open(conf);
+	for (i = 0; i < cur->nw; i++)
+		worker_spawn(&cur->w[i]);
 
 	while (!stopping || workers_alive() > 0) {
-		ms = next_timeout();
-		if (ms < 0)
-			sig = sigwaitinfo(&set, &si);
-		else {
-			ts.tv_sec = ms / 1000;
-			ts.tv_nsec = (ms % 1000) * 1000000;
-			sig = sigtimedwait(&set, &si, &ts);
-		}
-		switch (sig) {
-		case -1:
-			if (errno != EAGAIN && errno != EINTR)
-				fatal("sigtimedwait");
-			break;
-		case SIGCHLD:
-			reap_workers();
-			break;
-		case SIGTERM:
-		case SIGINT:
-		case SIGQUIT:
-			stop_begin(sig);
-			break;
-		case SIGHUP:
-			log_warnx("SIGHUP: configuration reload is not "
-			    "implemented yet; ignoring");
-			break;
-		case SIGUSR1:
-			if (log_reopen() == -1)
-				log_warn("reopening the error log");
-			signal_workers(SIGUSR1);
-			break;
-		}
+		wait_events();
 		reap_workers();
+		switch_maybe();
 		run_deadlines();
+		collect_gens();
 	}
-	cleanup_sockets();
+	listener_cleanup();
+	while (cur != NULL) {
+		struct gen	*g = cur;
+
+		cur = g->next;
+		gen_free(g);
+	}
+	close(sigfd);
 	log_info("stopped");
 	return 0;
 }

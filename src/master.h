@@ -6,7 +6,10 @@
 
 #include "conf.h"
 
-/* Runs until stopped; returns the process exit status. */
+/*
+ * Runs until stopped; returns the process exit status.  Takes conf (and
+ * frees it): on SIGHUP it reloads conf->path.
+ */
 int	master_run(struct conf *);
 /*
  * Loads every pool's app in a throwaway child process and reports errors

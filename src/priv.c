@@ -1,9 +1,12 @@
 /*
- * Process identity: resolving a pool's user/group and dropping to them.
- * Shared by the master (socket ownership, -t) and the workers.
+ * Process identity: resolving a pool's user/group and dropping to them,
+ * who owns a pool's unix socket, and the rules on both that make a
+ * configuration an error (running as root, changing identity without
+ * being root).  Shared by the master (sockets, -t, reload) and workers.
  */
 #include <sys/types.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -37,6 +40,42 @@ priv_resolve(const struct pool_conf *p, uid_t *uid, gid_t *gid)
 	return 0;
 }
 
+int
+priv_socket_owner(const struct pool_conf *p, uid_t *uid, gid_t *gid)
+{
+	struct passwd	*pw;
+	struct group	*gr;
+	uid_t		 puid;
+	gid_t		 pgid;
+
+	*uid = (uid_t)-1;
+	*gid = (gid_t)-1;
+	if (p->user != NULL || p->group != NULL) {
+		if (priv_resolve(p, &puid, &pgid) == -1)
+			return -1;
+		if (p->user != NULL)
+			*uid = puid;
+		*gid = pgid;
+	}
+	if (p->listen_owner != NULL) {
+		if ((pw = getpwnam(p->listen_owner)) == NULL) {
+			log_warnx("pool %s: unknown listen_owner '%s'", p->name,
+			    p->listen_owner);
+			return -1;
+		}
+		*uid = pw->pw_uid;
+	}
+	if (p->listen_group != NULL) {
+		if ((gr = getgrnam(p->listen_group)) == NULL) {
+			log_warnx("pool %s: unknown listen_group '%s'", p->name,
+			    p->listen_group);
+			return -1;
+		}
+		*gid = gr->gr_gid;
+	}
+	return 0;
+}
+
 void
 priv_drop(const struct pool_conf *p)
 {
@@ -57,22 +96,58 @@ priv_drop(const struct pool_conf *p)
 		fatalx("could regain root after dropping privileges");
 }
 
+/* gid is ours: the effective group or a supplementary one. */
+static int
+priv_in_group(gid_t gid)
+{
+	gid_t	groups[NGROUPS_MAX];
+	int	i, n;
+
+	if (gid == getegid())
+		return 1;
+	if ((n = getgroups(NGROUPS_MAX, groups)) == -1)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return 1;
+	return 0;
+}
+
 int
 priv_check(const struct conf *conf)
 {
 	struct pool_conf	*p;
-	uid_t			 uid;
-	gid_t			 gid;
+	uid_t			 uid, suid;
+	gid_t			 gid, sgid;
 
 	for (p = conf->pools; p != NULL; p = p->next) {
-		if (priv_resolve(p, &uid, &gid) == -1)
+		if (priv_resolve(p, &uid, &gid) == -1 ||
+		    priv_socket_owner(p, &suid, &sgid) == -1)
 			return -1;
-		if (geteuid() == 0)
+		if (geteuid() == 0) {
+			/* Root by accident is the mistake this catches. */
+			if (uid == 0 && !p->allow_root) {
+				log_msg(LOG_LVL_ERROR, NULL, "%s:%d: [pool %s] "
+				    "would run as root: set user (and group), "
+				    "or allow_root = yes", conf->path, p->line,
+				    p->name);
+				return -1;
+			}
 			continue;
+		}
 		if ((p->user != NULL && uid != geteuid()) ||
 		    (p->group != NULL && gid != getegid())) {
-			log_warnx("pool %s: user/group can only be changed when "
-			    "started as root", p->name);
+			log_msg(LOG_LVL_ERROR, NULL, "%s:%d: [pool %s] "
+			    "user/group can only be changed when started as "
+			    "root", conf->path, p->line, p->name);
+			return -1;
+		}
+		if ((p->listen_owner != NULL && suid != geteuid()) ||
+		    (p->listen_group != NULL && !priv_in_group(sgid))) {
+			log_msg(LOG_LVL_ERROR, NULL, "%s:%d: [pool %s] "
+			    "listen_owner/listen_group: only root can give the "
+			    "socket to another user or to a group it is not "
+			    "in", conf->path, p->line, p->name);
 			return -1;
 		}
 	}

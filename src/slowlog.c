@@ -39,7 +39,6 @@
 
 static int			 enabled;	/* slowlog_timeout > 0 */
 static int			 slow_fd = -1;	/* a file; -1: error log */
-static char			*slow_path;
 static const char		*slow_pool = "";
 
 /* The child's side. */
@@ -58,32 +57,19 @@ slowlog_open(const struct pool_conf *p)
 
 	slow_pool = p->name;
 	enabled = p->slowlog_timeout_ms > 0;
-	if (!enabled || p->slowlog == NULL)
-		return 0;
-	if ((fd = open(p->slowlog, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    0640)) == -1)
-		return -1;
-	free(slow_path);
-	if ((slow_path = strdup(p->slowlog)) == NULL) {
-		close(fd);
-		return -1;
-	}
+	if ((fd = slowlog_file_open(p)) == -1)
+		return enabled && p->slowlog != NULL ? -1 : 0;
 	slowlog_set_fd(fd);
 	return 0;
 }
 
 int
-slowlog_reopen(void)
+slowlog_file_open(const struct pool_conf *p)
 {
-	int	fd;
-
-	if (slow_path == NULL)
-		return 0;
-	if ((fd = open(slow_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    0640)) == -1)
+	if (p->slowlog_timeout_ms == 0 || p->slowlog == NULL)
 		return -1;
-	slowlog_set_fd(fd);
-	return 0;
+	return open(p->slowlog, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0640);
 }
 
 void

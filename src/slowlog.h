@@ -21,8 +21,11 @@
  * slow log and opens its file (none: the error log).  0 or -1 with errno.
  */
 int	slowlog_open(const struct pool_conf *);
-/* SIGUSR1: reopens the file at its path.  0 or -1 with errno. */
-int	slowlog_reopen(void);
+/*
+ * Master, on SIGUSR1 (logrotate): p's slow log file opened anew for its
+ * workers, or -1 when it has none or on error (errno).
+ */
+int	slowlog_file_open(const struct pool_conf *p);
 /*
  * Writes to fd from now on, closing the file used so far: a file opened
  * elsewhere, e.g. by the master for a worker that may not reopen it.

@@ -39,6 +39,7 @@
 #include "accesslog.h"
 #include "buf.h"
 #include "child.h"
+#include "ctl.h"
 #include "fastcgi.h"
 #include "log.h"
 #include "lua_app.h"
@@ -114,9 +115,10 @@ static struct {
 	struct lua_app		*app;
 	int			 listen_fd;
 	pid_t			 pid;
+	struct event		*ev_ctl;	/* the master's messages */
 	struct event		*ev_accept;
 	struct event		*ev_accept_retry;
-	struct event		*ev_sig[5];
+	struct event		*ev_sig[4];
 	TAILQ_HEAD(, conn)	 conns;
 	struct jobq		 queue;		/* waiting for a child slot */
 	struct jobq		 running;	/* have a child */
@@ -1187,28 +1189,58 @@ signal_cb(evutil_socket_t sig, short events, void *arg)
 {
 	(void)events;
 	(void)arg;
-	switch (sig) {
-	case SIGUSR1:
-		if (log_reopen() == -1)
-			log_warn("reopening the error log");
-		if (accesslog_reopen() == -1)
-			log_warn("reopening access_log %s", w.pool->access_log);
-		if (slowlog_reopen() == -1)
-			log_warn("reopening slowlog %s", w.pool->slowlog);
-		spare_renew();
+	if (w.stopping)
 		return;
-	default:
-		if (w.stopping)
-			return;
-		log_debug("received signal %d; finishing %d running and %d "
-		    "queued requests", (int)sig, w.nrunning, w.nqueued);
-		w.stopping = 1;
-		stats_stopping();
-		spare_stop();
-		accept_pause();
-		close(w.listen_fd);
-		w.listen_fd = -1;
-		maybe_exit();
+	log_debug("received signal %d; finishing %d running and %d queued "
+	    "requests", (int)sig, w.nrunning, w.nqueued);
+	w.stopping = 1;
+	stats_stopping();
+	spare_stop();
+	accept_pause();
+	close(w.listen_fd);
+	w.listen_fd = -1;
+	maybe_exit();
+}
+
+/*
+ * Messages from the master.  CTL_REOPEN brings the log files it reopened
+ * (as root: this worker may not be allowed to open them): the error log
+ * and the pool's access and slow logs.  Idle spares hold the old ones, so
+ * they are replaced.
+ */
+static void
+ctl_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct ctl_msg	 m;
+	int		 fds[LOG_NFILES], r;
+
+	(void)events;
+	(void)arg;
+	for (;;) {
+		if ((r = ctl_recv(fd, &m)) == -1 && errno == EPROTO)
+			continue;	/* not one of ours: dropped whole */
+		if (r != 1)
+			break;
+		if (m.type != CTL_REOPEN) {
+			ctl_unpack(&m, NULL, 0);	/* closes its fds */
+			continue;
+		}
+		ctl_unpack(&m, fds, LOG_NFILES);
+		if (fds[LOG_FILE_ACCESS] != -1) {
+			accesslog_set_fd(fds[LOG_FILE_ACCESS]);
+			fds[LOG_FILE_ACCESS] = -1;
+		}
+		if (fds[LOG_FILE_SLOW] != -1) {
+			slowlog_set_fd(fds[LOG_FILE_SLOW]);
+			fds[LOG_FILE_SLOW] = -1;
+		}
+		log_files_install(fds);
+		log_debug("log files reopened");
+		spare_renew();
+	}
+	if (r == 0) {
+		/* The master is gone; its death signal is on the way. */
+		event_del(w.ev_ctl);
 	}
 }
 
@@ -1222,10 +1254,9 @@ libevent_log_cb(int severity, const char *msg)
 
 void
 worker_main(const struct conf *conf, const struct pool_conf *pool,
-    int listen_fd, pid_t master)
+    int listen_fd, int ctl_fd, pid_t master)
 {
-	static const int	 sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGQUIT,
-				    SIGUSR1 };
+	static const int	 sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGQUIT };
 	char			 err[2048];
 	sigset_t		 none;
 	size_t			 i;
@@ -1268,7 +1299,9 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != master)
 		exit(1);
+	/* Both are the master's business; it tells workers what to do. */
 	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
 	event_set_log_callback(libevent_log_cb);
 	if ((w.app = lua_app_load(pool->app, err, sizeof(err))) == NULL) {
 		log_msg(LOG_LVL_ERROR, NULL, "%s", err);
@@ -1287,7 +1320,10 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 	w.ev_accept = event_new(w.base, listen_fd, EV_READ | EV_PERSIST,
 	    accept_cb, NULL);
 	w.ev_accept_retry = evtimer_new(w.base, accept_retry_cb, NULL);
-	if (w.ev_accept == NULL || w.ev_accept_retry == NULL)
+	w.ev_ctl = event_new(w.base, ctl_fd, EV_READ | EV_PERSIST, ctl_cb,
+	    NULL);
+	if (w.ev_accept == NULL || w.ev_accept_retry == NULL ||
+	    w.ev_ctl == NULL || event_add(w.ev_ctl, NULL) == -1)
 		fatalx("event_new");
 	accept_resume();
 	spare_init(w.base, w.app, pool->spare_children);
@@ -1295,12 +1331,16 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
 	log_debug("worker ready");
+	/* A reload waits for this before it stops the old workers. */
+	if (ctl_send(ctl_fd, CTL_READY, NULL, 0) == -1)
+		log_warn("telling the master this worker is ready");
 	event_base_dispatch(w.base);
 
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		event_free(w.ev_sig[i]);
 	event_free(w.ev_accept);
 	event_free(w.ev_accept_retry);
+	event_free(w.ev_ctl);
 	event_base_free(w.base);
 	lua_app_free(w.app);
 	exit(0);

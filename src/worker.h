@@ -10,9 +10,11 @@
 
 /*
  * Drops to the pool's user, loads its app and serves listen_fd until told
- * to stop.  Exits if master is no longer its parent.
+ * to stop (SIGTERM).  ctl_fd is its end of the control channel (ctl.h):
+ * it says CTL_READY once accepting and takes CTL_REOPEN.  Exits if master
+ * is no longer its parent.
  */
 void	worker_main(const struct conf *, const struct pool_conf *,
-	    int listen_fd, pid_t master) __attribute__((noreturn));
+	    int listen_fd, int ctl_fd, pid_t master) __attribute__((noreturn));
 
 #endif

@@ -29,6 +29,8 @@ listen = $run/fcgiserve.sock
 listen_mode = 0600
 app = $top/conf/apps/example.lua
 workers = 2
+; A development server: it runs as whoever starts it, root included.
+allow_root = yes
 CONF
 
 mkdir -p "$run/nginx"

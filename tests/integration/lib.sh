@@ -305,7 +305,8 @@ freeport() {
 
 # write_conf APP [key=value...]: writes $TMP/fcgiserve.conf for one pool
 # "test" serving apps/APP, listening on $TMP/fcgiserve.sock, speaking
-# $PROTOCOL, log_level debug.
+# $PROTOCOL, log_level debug, allow_root = yes (the tests run as whoever
+# runs them, root in CI: the pool has no user).
 # key=value pairs replace the defaults or add keys; log_level, error_log and
 # shutdown_timeout go to [global], the rest to the pool; key= drops a key.
 # The default app path is absolute; give app=... to test other forms.
@@ -315,9 +316,9 @@ write_conf() {
 	local -A g=([log_level]=debug [shutdown_timeout]=5s)
 	local -A p=([listen]="$TMP/fcgiserve.sock" [protocol]=$PROTOCOL
 	    [app]="$APPS/$app" [workers]=1 [max_children]=8 [queue]=16
-	    [request_timeout]=10s)
+	    [request_timeout]=10s [allow_root]=yes)
 	local -a porder=(listen protocol app workers max_children queue
-	    request_timeout)
+	    request_timeout allow_root)
 	for kv in "$@"; do
 		k=${kv%%=*}
 		case $k in

@@ -10,6 +10,7 @@ INTEGRATION_TESTS = \
 	tests/integration/abort.sh \
 	tests/integration/access-log-combined.sh \
 	tests/integration/access-log.sh \
+	tests/integration/allow-root.sh \
 	tests/integration/allowed-clients.sh \
 	tests/integration/app-function.sh \
 	tests/integration/bad-json.sh \
@@ -53,18 +54,26 @@ INTEGRATION_TESTS = \
 	tests/integration/limit-response-size.sh \
 	tests/integration/listen-ipv6.sh \
 	tests/integration/listen-mode.sh \
+	tests/integration/listen-owner.sh \
 	tests/integration/log-reopen.sh \
+	tests/integration/log-reopen-privdrop.sh \
 	tests/integration/malformed-record.sh \
 	tests/integration/max-connections.sh \
 	tests/integration/method-not-allowed.sh \
 	tests/integration/nginx-413.sh \
 	tests/integration/nginx-502.sh \
 	tests/integration/nginx-configtest.sh \
+	tests/integration/nonroot-identity.sh \
 	tests/integration/not-found.sh \
 	tests/integration/overload-503.sh \
 	tests/integration/parallel.sh \
 	tests/integration/queue.sh \
 	tests/integration/read-timeout.sh \
+	tests/integration/reload-bad.sh \
+	tests/integration/reload-listen.sh \
+	tests/integration/reload-load.sh \
+	tests/integration/reload-pools.sh \
+	tests/integration/reload-signals.sh \
 	tests/integration/req-fields.sh \
 	tests/integration/response-flood.sh \
 	tests/integration/request-id.sh \
@@ -112,7 +121,9 @@ dist_check_DATA = \
 # two-pools.sh, two-protocols.sh and
 # scgi-connections.sh (they choose their protocols themselves), cli.sh,
 # configtest-lua-syntax.sh, configtest-unknown-key.sh and
-# configtest-log-files.sh (no pool runs).
+# configtest-log-files.sh (no pool runs), allow-root.sh, nonroot-identity.sh and listen-owner.sh (identity and
+# sockets, not the protocol), reload-listen.sh and reload-pools.sh (they
+# reach a second socket with cgi-fcgi).
 SCGI_INTEGRATION_TESTS = \
 	tests/integration/scgi/abort.sh \
 	tests/integration/scgi/access-log-combined.sh \
@@ -148,6 +159,7 @@ SCGI_INTEGRATION_TESTS = \
 	tests/integration/scgi/listen-mode.sh \
 	tests/integration/scgi/log-reopen.sh \
 	tests/integration/scgi/max-connections.sh \
+	tests/integration/scgi/log-reopen-privdrop.sh \
 	tests/integration/scgi/method-not-allowed.sh \
 	tests/integration/scgi/nginx-413.sh \
 	tests/integration/scgi/nginx-502.sh \
@@ -157,6 +169,9 @@ SCGI_INTEGRATION_TESTS = \
 	tests/integration/scgi/parallel.sh \
 	tests/integration/scgi/queue.sh \
 	tests/integration/scgi/read-timeout.sh \
+	tests/integration/scgi/reload-bad.sh \
+	tests/integration/scgi/reload-load.sh \
+	tests/integration/scgi/reload-signals.sh \
 	tests/integration/scgi/req-fields.sh \
 	tests/integration/scgi/response-flood.sh \
 	tests/integration/scgi/request-id.sh \

@@ -11,11 +11,13 @@ log_level = debug
 listen = $TMP/api.sock
 app = $APPS/api.lua
 workers = 1
+allow_root = yes
 
 [pool fn]
 listen = $TMP/fn.sock
 app = $APPS/function.lua
 workers = 1
+allow_root = yes
 CONF
 start_fcgiserve
 

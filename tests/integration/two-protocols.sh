@@ -15,12 +15,14 @@ listen = $TMP/fc.sock
 protocol = fastcgi
 app = $APPS/api.lua
 workers = 1
+allow_root = yes
 
 [pool sc]
 listen = 127.0.0.1:$port
 protocol = scgi
 app = $APPS/api.lua
 workers = 1
+allow_root = yes
 CONF
 start_fcgiserve
 assert_log 'fc.*fastcgi'

@@ -98,6 +98,9 @@ assert_pool_defaults(const struct pool_conf *p)
 	ck_assert_str_eq(p->ping_response, "pong");
 	ck_assert_uint_eq(p->slowlog_timeout_ms, 0);
 	ck_assert_ptr_eq(p->slowlog, NULL);
+	ck_assert_ptr_eq(p->listen_owner, NULL);
+	ck_assert_ptr_eq(p->listen_group, NULL);
+	ck_assert_int_eq(p->allow_root, 0);
 }
 
 START_TEST(test_defaults)
@@ -160,7 +163,8 @@ START_TEST(test_every_key)
 	    "ping_path = /ping\n"
 	    "ping_response = \"I am alive; really\"\n"
 	    "slowlog_timeout = 2500ms\n"
-	    "slowlog = /var/log/fcgiserve/slow.log\n");
+	    "slowlog = /var/log/fcgiserve/slow.log\n"
+	    "allow_root = yes\n");
 	struct pool_conf *p = c->pools;
 
 	ck_assert_int_eq(c->log_level, CONF_LOG_DEBUG);
@@ -236,7 +240,45 @@ START_TEST(test_limit_keys_low)
 	ck_assert_uint_eq(p->max_param_length, 64 << 20);
 	ck_assert_uint_eq(p->header_timeout_ms, 1);
 	ck_assert_int_eq(p->max_requests_per_connection, 0);
+	ck_assert_int_eq(p->allow_root, 1);
 	conf_free(c);
+}
+END_TEST
+
+/* listen_owner and listen_group are for unix sockets only. */
+START_TEST(test_socket_owner)
+{
+	static const char	tcp[] = "[pool a]\nlisten = 127.0.0.1:9000\n"
+	    "app = /a.lua\nlisten_group = www-data\n";
+	struct conf		*c;
+
+	c = parse(POOL "listen_owner = www-data\nlisten_group = www.data_1\n");
+	ck_assert_str_eq(c->pools->listen_owner, "www-data");
+	ck_assert_str_eq(c->pools->listen_group, "www.data_1");
+	conf_free(c);
+	parse_fails(tcp, sizeof(tcp) - 1, 4, "listen_group: applies to unix "
+	    "sockets only, not to '127.0.0.1:9000'");
+}
+END_TEST
+
+START_TEST(test_bools)
+{
+	static const char *const yes[] = { "yes", "on", "true" };
+	static const char *const no[] = { "no", "off", "false" };
+	char		 text[256];
+	struct conf	*c;
+	int		 i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(text, sizeof(text), POOL "allow_root = %s\n", yes[i]);
+		c = parse(text);
+		ck_assert_int_eq(c->pools->allow_root, 1);
+		conf_free(c);
+		snprintf(text, sizeof(text), POOL "allow_root = %s\n", no[i]);
+		c = parse(text);
+		ck_assert_int_eq(c->pools->allow_root, 0);
+		conf_free(c);
+	}
 }
 END_TEST
 
@@ -536,6 +578,11 @@ static const struct error_case error_cases[] = {
 	WANT_POOL("user", "bob:x", USER),
 	WANT_POOL("user", "", USER),
 	WANT_POOL("group", "x/y", GROUP),
+	WANT_POOL("listen_owner", "a b", USER),
+	WANT_POOL("listen_group", "", GROUP),
+	WANT_POOL("allow_root", "maybe", "yes or no"),
+	WANT_POOL("allow_root", "YES", "yes or no"),
+	WANT_POOL("allow_root", "1", "yes or no"),
 	/* ';' and '#' start a comment only after whitespace */
 	WANT_POOL("group", "fcgi;x", GROUP),
 	WANT_POOL("group", "fcgi#x", GROUP),
@@ -1033,6 +1080,8 @@ START_TEST(test_shipped_conf)
 		"max_requests_per_connection",
 		"access_log", "access_format", "status_path", "ping_path",
 		"ping_response", "slowlog_timeout", "slowlog",
+		"max_body_size", "user", "group", "listen_owner",
+		"listen_group", "allow_root",
 	};
 	char		*text, *s1, *s2, needle[64];
 	struct conf	*c;
@@ -1050,6 +1099,10 @@ START_TEST(test_shipped_conf)
 		if (strcmp(keys[i], "user") == 0 ||
 		    strcmp(keys[i], "group") == 0)
 			snprintf(needle, sizeof(needle), "; user, group (");
+		if (strcmp(keys[i], "listen_owner") == 0 ||
+		    strcmp(keys[i], "listen_group") == 0)
+			snprintf(needle, sizeof(needle),
+			    "; listen_owner, listen_group (");
 		ck_assert_msg(strstr(text, needle) != NULL,
 		    "%s is not documented", keys[i]);
 	}
@@ -1073,9 +1126,15 @@ START_TEST(test_shipped_conf)
 	s2 = replace_all(s1, "\n;group = ", "\ngroup = ");
 	free(text);
 	free(s1);
+	s1 = replace_all(s2, "\n;listen_owner = ", "\nlisten_owner = ");
+	free(s2);
+	s2 = replace_all(s1, "\n;listen_group = ", "\nlisten_group = ");
+	free(s1);
 	text = replace_all(s2, "\n;workers = ", "\nworkers = ");
 	free(s2);
 	c = parse_at("/etc/fcgiserve/fcgiserve.conf", text);
+	ck_assert_str_eq(c->pools->listen_owner, "fcgiserve");
+	ck_assert_str_eq(c->pools->listen_group, "www-data");
 	ck_assert_str_eq(c->pools->user, "fcgiserve");
 	ck_assert_str_eq(c->pools->group, "fcgiserve");
 	ck_assert_int_eq(c->pools->workers, 4);
@@ -1095,6 +1154,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_every_key);
 	tcase_add_test(tc, test_limit_keys_low);
 	tcase_add_test(tc, test_enums);
+	tcase_add_test(tc, test_bools);
+	tcase_add_test(tc, test_socket_owner);
 	tcase_add_test(tc, test_bounds);
 	tcase_add_test(tc, test_listen_forms);
 	tcase_add_test(tc, test_app_paths);
