@@ -110,6 +110,7 @@ start_host() {
 	allowed_clients = $NGINX_ADDR
 	app = $APPS/host.lua
 	workers = 2
+	allow_root = yes
 	CONF
 	TEST_HOST=$h ip netns exec "${NS[$h]}" "$FCGISERVE" \
 	    -c "$TMP/$h/fcgiserve.conf" < /dev/null >> "$TMP/$h/fcgiserve.log" 2>&1 &

@@ -198,6 +198,7 @@ START_TEST(test_every_key)
 	ck_assert_int_eq(p->max_params, 65535);
 	ck_assert_uint_eq(p->max_params_size, 64 << 20);
 	ck_assert_uint_eq(p->max_param_length, 64);
+	ck_assert_int_eq(p->allow_root, 1);
 	ck_assert_uint_eq(p->header_timeout_ms, 3600000);
 	ck_assert_int_eq(p->max_requests_per_connection, 1000000000);
 	ck_assert_str_eq(p->user, "www-data");
@@ -240,7 +241,6 @@ START_TEST(test_limit_keys_low)
 	ck_assert_uint_eq(p->max_param_length, 64 << 20);
 	ck_assert_uint_eq(p->header_timeout_ms, 1);
 	ck_assert_int_eq(p->max_requests_per_connection, 0);
-	ck_assert_int_eq(p->allow_root, 1);
 	conf_free(c);
 }
 END_TEST
