@@ -263,8 +263,9 @@ assert_no_failures "both hosts up"
 note "1. both hosts up: a $(served a "$t0"), b $(served b "$t0") answers"
 
 # 2. Host a is killed.
-t_kill=$(now_ms)
 kill_host a
+t_kill=$(now_ms)	# once every process of a is gone: a request begun
+			# while kill_host looked them up could still be a's
 wait_served b "$t_kill" 20 10
 sleep 1
 assert_eq 0 "$(served a "$t_kill")" "answers from the killed host a"
