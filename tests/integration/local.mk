@@ -55,6 +55,7 @@ INTEGRATION_TESTS = \
 	tests/integration/return-raw.sh \
 	tests/integration/return-status-headers.sh \
 	tests/integration/return-table.sh \
+	tests/integration/sanitizer-child.sh \
 	tests/integration/scgi-connections.sh \
 	tests/integration/sigterm-inflight.sh \
 	tests/integration/sigterm-timeout.sh \
@@ -67,6 +68,7 @@ dist_check_SCRIPTS = $(INTEGRATION_TESTS)
 dist_check_DATA = \
 	tests/integration/lib.sh \
 	tests/integration/apps/api.lua \
+	tests/integration/apps/fault.lua \
 	tests/integration/apps/function.lua \
 	tests/integration/apps/isolation.lua \
 	tests/integration/apps/syntax-error.lua
