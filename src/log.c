@@ -200,6 +200,9 @@ log_msg(enum log_level level, const char *rid, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void	log_errno(enum log_level, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
+
 static void
 log_errno(enum log_level level, const char *fmt, va_list ap)
 {

@@ -38,7 +38,8 @@ int	log_enabled(enum log_level);
 
 void	log_msg(enum log_level, const char *rid, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
-void	log_vmsg(enum log_level, const char *rid, const char *fmt, va_list);
+void	log_vmsg(enum log_level, const char *rid, const char *fmt, va_list)
+	    __attribute__((format(printf, 3, 0)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -31,6 +31,9 @@
 #include "json.h"
 #include "log.h"
 #include "lua_app.h"
+#ifdef FCGISERVE_SANITIZERS
+#include "lua_fault.h"
+#endif
 #include "lua_req.h"
 #include "response.h"
 #include "router.h"
@@ -337,6 +340,9 @@ open_module(lua_State *L, struct lua_app *app)
 	lua_createtable(L, 0, 5);
 	lua_pushlightuserdata(L, app);
 	luaL_setfuncs(L, funcs, 1);
+#ifdef FCGISERVE_SANITIZERS
+	lua_fault_open(L);	/* test-only fcgiserve._fault */
+#endif
 	json_open(L);
 	lua_setfield(L, -2, "json");
 	lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);

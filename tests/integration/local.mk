@@ -82,6 +82,7 @@ INTEGRATION_TESTS = \
 	tests/integration/return-status-headers.sh \
 	tests/integration/return-table.sh \
 	tests/integration/scale-out.sh \
+	tests/integration/sanitizer-child.sh \
 	tests/integration/scgi-connections.sh \
 	tests/integration/sigterm-inflight.sh \
 	tests/integration/sigterm-timeout.sh \
@@ -103,6 +104,7 @@ dist_check_DATA = \
 	tests/integration/metrics-check.awk \
 	tests/integration/metrics-check.awk \
 	tests/integration/apps/api.lua \
+	tests/integration/apps/fault.lua \
 	tests/integration/apps/function.lua \
 	tests/integration/apps/host.lua \
 	tests/integration/apps/isolation.lua \

@@ -319,7 +319,7 @@ START_TEST(test_unpack_malformed)
 	/* Each byte flipped: either refused or still within bounds. */
 	for (i = 0; i < len; i++) {
 		memcpy(copy, b.data, len);
-		copy[i] ^= 0xff;
+		copy[i] = (char)~copy[i];	/* explicit: a flip, not a truncation */
 		if (request_unpack(copy, len, &out, &rid) == 0) {
 			ck_assert_ptr_nonnull(rid);
 			ck_assert_uint_le(out.nparams, 3);
