@@ -5,7 +5,8 @@
  * slots (SCM_RIGHTS).  The master uses it to hand workers that run as an
  * unprivileged user the log files it reopened as root (SIGUSR1); a worker
  * uses it to say it has loaded its app and is accepting, which is when a
- * reload retires the old workers.
+ * reload retires the old workers.  A worker and its zygote use the same
+ * messages to ask for spares and hand them over (zygote.c).
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -20,6 +21,7 @@
 struct ctl_wire {
 	uint32_t	type;
 	uint32_t	slots;
+	int32_t		arg;
 };
 
 int
@@ -40,9 +42,9 @@ ctl_pair(int sv[2])
 }
 
 int
-ctl_send(int sock, uint32_t type, const int *fds, int n)
+ctl_send(int sock, uint32_t type, int32_t arg, const int *fds, int n)
 {
-	struct ctl_wire	 wire = { type, 0 };
+	struct ctl_wire	 wire = { type, 0, arg };
 	struct msghdr	 msg;
 	struct iovec	 iov = { &wire, sizeof(wire) };
 	union {
@@ -124,6 +126,7 @@ ctl_recv(int sock, struct ctl_msg *m)
 	}
 	m->type = wire.type;
 	m->slots = wire.slots;
+	m->arg = wire.arg;
 	return 1;
 }
 

@@ -1,6 +1,6 @@
 /*
- * The control channel between the master and one worker: messages with
- * descriptors attached.
+ * The control channels: master <-> worker, and worker <-> its zygote
+ * (zygote.h).  Messages are a type, an integer and descriptors attached.
  */
 #ifndef FCGISERVE_CTL_H
 #define FCGISERVE_CTL_H
@@ -11,13 +11,18 @@
 
 enum ctl_type {
 	CTL_READY = 1,		/* worker -> master: app loaded, accepting */
-	CTL_REOPEN,		/* master -> worker: log files, by slot
-				   (log.h LOG_FILE_*) */
+	CTL_REOPEN,		/* master -> worker, worker -> zygote: log
+				   files, by slot (log.h LOG_FILE_*) */
+	CTL_SPARE_ASK,		/* worker -> zygote: fork one spare */
+	CTL_SPARE,		/* zygote -> worker: arg its pid (or -errno),
+				   its request pipe's write end (slot 0) and
+				   answer pipe's read end (slot 1) */
 };
 
 struct ctl_msg {
 	uint32_t	 type;
 	uint32_t	 slots;		/* bit i set: fds holds slot i */
+	int32_t		 arg;
 	int		 nfds;
 	int		 fds[CTL_MAXFDS];	/* received, in slot order */
 };
@@ -28,11 +33,11 @@ struct ctl_msg {
  */
 int	ctl_pair(int sv[2]);
 /*
- * Sends type with the descriptors of fds[0..n-1] that are not -1, each
- * in its slot (n <= CTL_MAXFDS).  The caller keeps its descriptors.
+ * Sends type and arg with the descriptors of fds[0..n-1] that are not -1,
+ * each in its slot (n <= CTL_MAXFDS).  The caller keeps its descriptors.
  * 0, or -1 with errno (EAGAIN: the peer does not read).
  */
-int	ctl_send(int sock, uint32_t type, const int *fds, int n);
+int	ctl_send(int sock, uint32_t type, int32_t arg, const int *fds, int n);
 /*
  * Receives one message without blocking: 1, 0 when the peer has closed,
  * -1 with errno (EAGAIN: nothing there).  The caller owns m->fds.

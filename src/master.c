@@ -575,7 +575,7 @@ reopen_logs(void)
 				pool_files_open(wp->pool, fds);
 			}
 			if (wp->ctl != -1 &&
-			    ctl_send(wp->ctl, CTL_REOPEN, fds, LOG_NFILES) == -1)
+			    ctl_send(wp->ctl, CTL_REOPEN, 0, fds, LOG_NFILES) == -1)
 				log_warn("pool %s: passing the log files to "
 				    "worker %ld", wp->pool->name, (long)wp->pid);
 		}

@@ -1332,7 +1332,7 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 
 	log_debug("worker ready");
 	/* A reload waits for this before it stops the old workers. */
-	if (ctl_send(ctl_fd, CTL_READY, NULL, 0) == -1)
+	if (ctl_send(ctl_fd, CTL_READY, 0, NULL, 0) == -1)
 		log_warn("telling the master this worker is ready");
 	event_base_dispatch(w.base);
 

@@ -6,13 +6,9 @@
  * paid by another process, in parallel with the worker's event loop and
  * without copy-on-write faults in the worker afterwards.
  *
- * Messages over a SOCK_SEQPACKET pair:
- *   worker -> zygote  'F'            fork one spare
- *                     'L' + 1-2 fds  the error log (and the slow log)
- *                                    to hand spares from now on
- *   zygote -> worker  pid + 2 fds    a spare: its request pipe's write end
- *                                    and its answer pipe's read end
- *                     pid -1, errno  the fork failed
+ * They talk over a control channel (ctl.h): the worker sends CTL_SPARE_ASK
+ * for each spare it wants and CTL_REOPEN with the log files after
+ * SIGUSR1; the zygote answers each ask with CTL_SPARE.
  */
 #ifndef FCGISERVE_ZYGOTE_H
 #define FCGISERVE_ZYGOTE_H

@@ -57,9 +57,11 @@ START_TEST(test_no_fds)
 
 	ck_assert_int_eq(ctl_recv(sv[0], &m), -1);
 	ck_assert_int_eq(errno, EAGAIN);
-	ck_assert_int_eq(ctl_send(sv[1], CTL_READY, NULL, 0), 0);
+	ck_assert_int_eq(ctl_send(sv[1], CTL_SPARE, -2147483647 - 1, NULL, 0),
+	    0);
 	ck_assert_int_eq(ctl_recv(sv[0], &m), 1);
-	ck_assert_uint_eq(m.type, CTL_READY);
+	ck_assert_uint_eq(m.type, CTL_SPARE);
+	ck_assert_int_eq(m.arg, -2147483647 - 1);
 	ck_assert_uint_eq(m.slots, 0);
 	ck_assert_int_eq(m.nfds, 0);
 	ck_assert_int_eq(ctl_recv(sv[0], &m), -1);
@@ -77,7 +79,7 @@ START_TEST(test_slots)
 	ck_assert_int_eq(pipe(b), 0);
 	fds[0] = a[1];
 	fds[2] = b[1];
-	ck_assert_int_eq(ctl_send(sv[0], CTL_REOPEN, fds, 4), 0);
+	ck_assert_int_eq(ctl_send(sv[0], CTL_REOPEN, 0, fds, 4), 0);
 	ck_assert_int_eq(ctl_recv(sv[1], &m), 1);
 	ck_assert_uint_eq(m.type, CTL_REOPEN);
 	ck_assert_uint_eq(m.slots, 0x5);
@@ -115,7 +117,7 @@ START_TEST(test_unpack_closes_extras)
 	ck_assert_int_eq(pipe(p), 0);
 	fds[0] = p[1];
 	fds[1] = p[1];
-	ck_assert_int_eq(ctl_send(sv[0], CTL_REOPEN, fds, 2), 0);
+	ck_assert_int_eq(ctl_send(sv[0], CTL_REOPEN, 0, fds, 2), 0);
 	close(p[1]);
 	ck_assert_int_eq(ctl_recv(sv[1], &m), 1);
 	ck_assert_int_eq(m.nfds, 2);
@@ -137,7 +139,7 @@ START_TEST(test_too_many)
 	int	fds[CTL_MAXFDS + 1];
 
 	memset(fds, 0xff, sizeof(fds));
-	ck_assert_int_eq(ctl_send(sv[0], CTL_REOPEN, fds, CTL_MAXFDS + 1), -1);
+	ck_assert_int_eq(ctl_send(sv[0], CTL_REOPEN, 0, fds, CTL_MAXFDS + 1), -1);
 	ck_assert_int_eq(errno, EINVAL);
 }
 END_TEST
@@ -151,7 +153,7 @@ START_TEST(test_garbage)
 	ck_assert_int_eq(ctl_recv(sv[0], &m), -1);
 	ck_assert_int_eq(errno, EPROTO);
 	ck_assert_int_eq(m.nfds, 0);
-	ck_assert_int_eq(ctl_send(sv[1], CTL_READY, NULL, 0), 0);
+	ck_assert_int_eq(ctl_send(sv[1], CTL_READY, 0, NULL, 0), 0);
 	ck_assert_int_eq(ctl_recv(sv[0], &m), 1);
 	ck_assert_uint_eq(m.type, CTL_READY);
 }
@@ -164,7 +166,7 @@ START_TEST(test_eof)
 	close(sv[1]);
 	sv[1] = open("/dev/null", O_RDONLY);	/* for teardown */
 	ck_assert_int_eq(ctl_recv(sv[0], &m), 0);
-	ck_assert_int_eq(ctl_send(sv[0], CTL_READY, NULL, 0), -1);
+	ck_assert_int_eq(ctl_send(sv[0], CTL_READY, 0, NULL, 0), -1);
 	ck_assert_int_eq(errno, EPIPE);
 }
 END_TEST
