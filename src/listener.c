@@ -191,14 +191,17 @@ listener_find(const char *addr)
 	return NULL;
 }
 
+enum drop { DROP_UNUSED, DROP_FRESH, DROP_ALL };
+
 /* Unlinks and frees the entries that match; closes their sockets. */
 static void
-listener_drop(int fresh_only)
+listener_drop(enum drop which)
 {
 	struct listener	**lp, *l;
 
 	for (lp = &listeners; (l = *lp) != NULL;) {
-		if (fresh_only ? !l->fresh : l->used) {
+		if (which == DROP_FRESH ? !l->fresh : which == DROP_UNUSED ?
+		    l->used : 0) {
 			lp = &l->next;
 			continue;
 		}
@@ -247,7 +250,7 @@ fail:
 void
 listener_abort(void)
 {
-	listener_drop(1);
+	listener_drop(DROP_FRESH);
 }
 
 void
@@ -296,7 +299,7 @@ listener_close_unused(void)
 		if (!l->used)
 			log_info("closed %s: no pool listens there any more",
 			    l->addr);
-	listener_drop(0);
+	listener_drop(DROP_UNUSED);
 }
 
 void
@@ -314,18 +317,7 @@ listener_close_all(void)
 void
 listener_cleanup(void)
 {
-	struct listener	*l, *next;
-
-	for (l = listeners; l != NULL; l = next) {
-		next = l->next;
-		if (l->fd != -1)
-			close(l->fd);
-		if (l->addr[0] == '/')
-			(void)unlink(l->addr);
-		free(l->addr);
-		free(l);
-	}
-	listeners = NULL;
+	listener_drop(DROP_ALL);
 }
 
 void
