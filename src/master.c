@@ -610,7 +610,7 @@ read_signals(void)
 	struct signalfd_siginfo	 si;
 	ssize_t			 n;
 
-	while ((n = read(sigfd, &si, sizeof(si))) == sizeof(si))
+	while ((n = read(sigfd, &si, sizeof(si))) == (ssize_t)sizeof(si))
 		handle_signal((int)si.ssi_signo);
 	if (n == -1 && errno != EAGAIN && errno != EINTR)
 		fatal("signalfd");

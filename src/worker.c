@@ -1277,7 +1277,8 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 	w.limits.max_param_length = pool->max_param_length;
 	w.limits.max_conns = (unsigned)(pool->workers * pool->max_connections);
 	w.limits.max_reqs = (unsigned)(pool->workers * pool->max_children);
-	if (getrandom(&w.rid_key, sizeof(w.rid_key), 0) != sizeof(w.rid_key))
+	if (getrandom(&w.rid_key, sizeof(w.rid_key), 0) !=
+	    (ssize_t)sizeof(w.rid_key))
 		w.rid_key = splitmix64((uint64_t)w.pid ^ (uint64_t)time(NULL));
 
 	(void)stats_worker_attach(pool->name);
