@@ -98,9 +98,9 @@ kill_idle(void)
 		spare_kill(s);
 }
 
-/* Lists a new spare; the fds are ours now. */
+/* Lists a new spare, killed at once if stale; the fds are ours now. */
 static int
-spare_add(pid_t pid, int req_fd, int out_fd)
+spare_add(pid_t pid, int req_fd, int out_fd, int stale)
 {
 	struct spare	*s;
 
@@ -116,7 +116,7 @@ spare_add(pid_t pid, int req_fd, int out_fd)
 	s->out_fd = out_fd;
 	TAILQ_INSERT_TAIL(&spares, s, entry);
 	nspares++;
-	if (stopped)
+	if (stopped || stale)
 		spare_kill(s);
 	return 0;
 }
@@ -146,7 +146,7 @@ spare_fork(void)
 	}
 	(void)fcntl(req[1], F_SETFL, O_NONBLOCK);
 	(void)fcntl(out[0], F_SETFL, O_NONBLOCK);
-	return spare_add(pid, req[1], out[0]);
+	return spare_add(pid, req[1], out[0], 0);
 }
 
 static void
@@ -214,10 +214,9 @@ zygote_cb(evutil_socket_t fd, short events, void *arg)
 		}
 		/* As child_fork does; the spare does too: no race. */
 		(void)setpgid(pid, pid);
-		if (spare_add(pid, req_fd, out_fd) == 0 && zy.stale > 0) {
+		(void)spare_add(pid, req_fd, out_fd, zy.stale > 0);
+		if (zy.stale > 0)
 			zy.stale--;
-			spare_kill(TAILQ_LAST(&spares, spareq));
-		}
 	}
 	if (rc == -1)
 		zygote_hangup();	/* it died: reaped and logged soon */

@@ -24,6 +24,7 @@ start_nokeep() {
 	sed -e "s|$TMP/nginx/|$d/|g" "$TMP/nginx/nginx.conf" > "$d/nginx.conf"
 	cp "$TMP/nginx"/*params* "$TMP/nginx/fcgiserve-cors.conf" "$d/"
 	sed -e '/^[[:space:]]*keepalive [0-9]*;/d' \
+	    -e '/^[[:space:]]*keepalive_timeout [0-9a-z]*;/d' \
 	    -e '/^[[:space:]]*fastcgi_keep_conn on;/d' \
 	    -e "s|listen 127.0.0.1:$NGINX_PORT;|listen 127.0.0.1:$NOKEEP_PORT;|" \
 	    "$TMP/nginx/fcgiserve-site.conf" > "$d/fcgiserve-site.conf"

@@ -59,8 +59,9 @@ workers=${workers% }
 
 # ---------------------------------------------------------------- measuring
 
+# The request children and spares below worker $1 (not its zygote).
 children_of() {
-	ps -o pid= --ppid "$1" | wc -l
+	ps -o comm= --ppid "$1" | grep -cvx zygote
 }
 
 fds_of() {
@@ -71,7 +72,7 @@ rss_of() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
 }
 
-# The workers are idle: only their spares below them, and their
+# The workers are idle: only their spares (and zygote) below them, and their
 # descriptor counts the same twice in a row, half a second apart.
 _idle() {
 	local p now=""
