@@ -76,17 +76,7 @@ log_open(const char *dest, enum log_level level)
 	return 0;
 }
 
-int
-log_reopen(void)
-{
-	int	fds[LOG_NFILES], rc;
-
-	rc = log_files_open(fds);
-	log_files_install(fds);
-	return rc;
-}
-
-/* One that fails does not keep the others from being reopened. */
+/* The error log; a pool's access and slow logs are opened per pool (log.h). */
 int
 log_files_open(int fds[LOG_NFILES])
 {

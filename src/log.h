@@ -15,7 +15,6 @@ enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
  * as fd 2).  Also on a reload; on failure nothing changes.
  */
 int	log_open(const char *dest, enum log_level);
-int	log_reopen(void);		/* SIGUSR1: reopen the log files */
 void	log_close_saved(void);		/* in a worker: drop the saved stderr */
 
 /*
