@@ -28,6 +28,7 @@
 #include <jansson.h>
 
 #include "accesslog.h"
+#include "json.h"
 #include "log.h"
 
 static int	 alog_fd = -1;
@@ -167,7 +168,7 @@ format_json(const char *pool, const struct accesslog_entry *e,
 {
 	struct tm	 tm;
 	json_t		*o;
-	char		 ts[40], *s;
+	char		 ts[40];
 	int		 rc;
 
 	gmtime_r(&e->time.tv_sec, &tm);
@@ -193,13 +194,9 @@ format_json(const char *pool, const struct accesslog_entry *e,
 	    json_real(ms(cpu_us(e->ru))) : json_null());
 	json_object_set_new(o, "child_max_rss_kb", e->ru != NULL ?
 	    json_integer(e->ru->ru_maxrss) : json_null());
-	/* 15 digits: a value in whole microseconds prints as such. */
-	s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	/* Shortest round-trip floats: 1.25 ms prints as 1.25. */
+	rc = json_encode(o, out) == -1 || buf_add(out, "\n", 1) == -1 ? -1 : 0;
 	json_decref(o);
-	if (s == NULL)
-		return -1;
-	rc = buf_adds(out, s) == -1 || buf_add(out, "\n", 1) == -1 ? -1 : 0;
-	free(s);
 	return rc;
 }
 

@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "json.h"
 #include "response.h"
 #include "stats.h"
 #include "status.h"
@@ -69,7 +70,7 @@ render_json(const struct pool_conf *p, const struct stats_snapshot *s,
 {
 	const struct stats_worker	*wk;
 	json_t				*o, *resp, *list, *one;
-	char				 ts[40], *text;
+	char				 ts[40];
 	int				 i, rc;
 
 	if ((o = json_object()) == NULL)
@@ -131,12 +132,8 @@ render_json(const struct pool_conf *p, const struct stats_snapshot *s,
 		}
 		json_object_set_new(o, "worker_processes", list);
 	}
-	text = json_dumps(o, JSON_INDENT(2));
+	rc = json_encode(o, out) == -1 || buf_add(out, "\n", 1) == -1 ? -1 : 0;
 	json_decref(o);
-	if (text == NULL)
-		return -1;
-	rc = buf_adds(out, text) == -1 || buf_add(out, "\n", 1) == -1 ? -1 : 0;
-	free(text);
 	return rc;
 }
 
