@@ -797,7 +797,7 @@ conn_count_request(struct conn *c, int keep_conn)
 {
 	int	max = w.pool->max_requests_per_connection;
 
-	if (max == 0 || ++c->nrequests < max || c->closing || !keep_conn)
+	if (++c->nrequests < max || max == 0 || c->closing || !keep_conn)
 		return;
 	log_msg(LOG_LVL_INFO, NULL, "%s: max_requests_per_connection (%d) "
 	    "reached; closing the connection once answered", c->peer, max);
@@ -1172,9 +1172,17 @@ maybe_exit(void)
 
 	if (!w.stopping || w.nrunning > 0 || w.nqueued > 0)
 		return;
-	/* Idle connections go now; the others once their output is out. */
+	/*
+	 * Idle connections go now; the others once their output is out.  A
+	 * peer that connected but has not sent a whole request yet (an SCGI
+	 * connection carries exactly one) is not idle: its request is on the
+	 * way, and closing now would fail it.  It closes once answered, or at
+	 * read_timeout.
+	 */
 	for (c = TAILQ_FIRST(&w.conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
+		if (c->nrequests == 0 || w.codec->head_pending(c->parser))
+			continue;
 		c->closing = 1;
 		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
 		    TAILQ_EMPTY(&c->jobs))
