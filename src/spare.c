@@ -4,8 +4,11 @@
  * one costs a write of the packed request instead of a fork.
  *
  * Spares are forked by the zygote (zygote.c), in parallel with the
- * worker: the worker only asks for one ('F') when it takes one, and adds
- * the pid and pipes the zygote sends back.  Where the zygote cannot clone
+ * worker: the worker only asks for one when it takes one, and adds the pid
+ * and pipes the zygote sends back.  While the zygote works, every request
+ * gets a spare: one that finds none idle waits for the next (spare_wait),
+ * so the worker never forks and never shares its pages with a child (each
+ * write to a shared page would cost it a copy).  Where the zygote cannot clone
  * (clone3 missing, e.g. under valgrind) or keeps dying, the worker forks
  * spares itself, at its lowest event priority: libevent runs that only in
  * a loop iteration with nothing else to do, so a fork never sits between
@@ -32,6 +35,7 @@
 
 #define PIPE_DEFAULT_SIZE	65536
 #define ZYGOTE_RESTART_SEC	1	/* at most one zygote a second */
+#define ZYGOTE_STALL_SEC	2	/* waited for a spare this long: kill it */
 
 struct spare {
 	TAILQ_ENTRY(spare)	 entry;
@@ -45,9 +49,14 @@ static struct spareq		 spares = TAILQ_HEAD_INITIALIZER(spares);
 /* Killed, not reaped yet: listed so their pids are never killed reused. */
 static struct spareq		 dying = TAILQ_HEAD_INITIALIZER(dying);
 static int			 nspares, target, stopped;
+static int			 nwaiting;	/* requests waiting for a spare */
 static struct lua_app		*app;
 static struct event_base	*base;
 static struct event		*ev_refill;
+static struct event		*ev_ready;	/* runs ready() */
+static void			(*ready)(void);	/* the worker's: spares came,
+						   or will not */
+static struct event		*ev_stall;	/* no spare came for waiters */
 static struct buf		 packed;	/* reused for every request */
 
 static struct {
@@ -177,6 +186,8 @@ zygote_hangup(void)
 	zy.fd = -1;
 	zy.ev = NULL;
 	zy.pending = zy.stale = 0;
+	if (nwaiting > 0)
+		event_active(ev_ready, EV_TIMEOUT, 0);	/* to fork, then */
 }
 
 /* Kills the zygote, quietly; the spares it sent stay. */
@@ -193,6 +204,7 @@ zygote_kill(void)
 static void
 zygote_cb(evutil_socket_t fd, short events, void *arg)
 {
+	static const struct timeval	stall = { ZYGOTE_STALL_SEC, 0 };
 	pid_t	pid;
 	int	rc, req_fd, out_fd;
 
@@ -217,6 +229,10 @@ zygote_cb(evutil_socket_t fd, short events, void *arg)
 		(void)spare_add(pid, req_fd, out_fd, zy.stale > 0);
 		if (zy.stale > 0)
 			zy.stale--;
+		if (nwaiting > 0 && nspares > 0) {
+			event_active(ev_ready, EV_TIMEOUT, 0);
+			evtimer_add(ev_stall, &stall);	/* it works: again */
+		}
 	}
 	if (rc == -1)
 		zygote_hangup();	/* it died: reaped and logged soon */
@@ -262,30 +278,66 @@ retry_cb(evutil_socket_t fd, short events, void *arg)
 	fill();
 }
 
-/* Asks for the spares missing, from the zygote or else from the worker. */
+/* Requests waited ZYGOTE_STALL_SEC and the zygote sent nothing. */
+static void
+stall_cb(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+	if (nwaiting == 0 || zy.pid == -1)
+		return;
+	log_msg(LOG_LVL_WARN, NULL, "spare zygote %ld sent no spare in %d s "
+	    "while %d requests waited; killing it", (long)zy.pid,
+	    ZYGOTE_STALL_SEC, nwaiting);
+	zygote_kill();		/* the waiters fork, then */
+}
+
+/*
+ * Asks for the spares missing, from the zygote or else from the worker:
+ * one for each request waiting, and target more.
+ */
 static void
 fill(void)
 {
-	if (stopped || nspares + zy.pending >= target)
+	if (stopped || nspares + zy.pending >= target + nwaiting)
 		return;
+	if (zy.pid != -1 && zy.fd == -1)
+		return;		/* it is dying: its reaping fills */
 	if (zygote_ensure() == -1) {
 		event_active(ev_refill, EV_TIMEOUT, 0);
 		return;
 	}
-	while (nspares + zy.pending < target && zygote_ask(zy.fd) == 0)
+	while (nspares + zy.pending < target + nwaiting &&
+	    zygote_ask(zy.fd) == 0)
 		zy.pending++;
 }
 
+static void
+ready_cb(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+	if (nwaiting > 0)
+		ready();
+}
+
 void
-spare_init(struct event_base *b, struct lua_app *a, int n)
+spare_init(struct event_base *b, struct lua_app *a, int n,
+    void (*r)(void))
 {
 	base = b;
 	app = a;
 	target = n;
+	ready = r;
 	if (target <= 0)
 		return;
 	if ((ev_refill = event_new(base, -1, 0, refill_cb, NULL)) == NULL ||
 	    event_priority_set(ev_refill, event_base_get_npriorities(base) - 1) ||
+	    (ev_ready = event_new(base, -1, 0, ready_cb, NULL)) ==
+	    NULL || event_priority_set(ev_ready, 0) ||
+	    (ev_stall = evtimer_new(base, stall_cb, NULL)) == NULL ||
 	    (zy.ev_retry = evtimer_new(base, retry_cb, NULL)) == NULL)
 		fatalx("spare: event_new");
 	zy.started = time(NULL) - ZYGOTE_RESTART_SEC;
@@ -300,20 +352,26 @@ spare_take(const struct request *req, const char *rid, pid_t *pid,
 	ssize_t		 n;
 	int		 rc = -1;
 
-	if ((s = TAILQ_FIRST(&spares)) == NULL)
+	if ((s = TAILQ_FIRST(&spares)) == NULL) {
+		/* One comes if the zygote works and is asked (spare_wait). */
+		errno = !stopped && zy.fd != -1 ? EAGAIN : ENOENT;
 		return -1;
+	}
 	buf_reset(&packed);
 	if (request_pack(req, rid, &packed) == -1)
 		goto refill;
 	/* A fresh pipe takes the whole message in one write, or nothing. */
 	if (packed.len > PIPE_DEFAULT_SIZE &&
-	    fcntl(s->req_fd, F_SETPIPE_SZ, (int)packed.len) < (int)packed.len)
+	    fcntl(s->req_fd, F_SETPIPE_SZ, (int)packed.len) < (int)packed.len) {
+		errno = EMSGSIZE;
 		goto refill;
+	}
 	if ((n = write(s->req_fd, packed.data, packed.len)) != (ssize_t)packed.len) {
 		/* Cannot happen with room for it; never leave a half message. */
 		log_warnx("spare %ld: short write of a request (%zd of %zu)",
 		    (long)s->pid, n, packed.len);
 		spare_kill(s);
+		errno = EIO;
 		goto refill;
 	}
 	*pid = s->pid;
@@ -322,14 +380,33 @@ spare_take(const struct request *req, const char *rid, pid_t *pid,
 	spare_free(&spares, s);
 	rc = 0;
 refill:
-	if (packed.cap > 4 * PIPE_DEFAULT_SIZE)
+	if (packed.cap > 4 * PIPE_DEFAULT_SIZE) {
+		int	saved = errno;
+
 		buf_free(&packed);	/* do not keep a huge body around */
+		errno = saved;
+	}
 	return rc;
 }
 
 void
 spare_refill(void)
 {
+	fill();
+}
+
+void
+spare_wait(int n)
+{
+	static const struct timeval	stall = { ZYGOTE_STALL_SEC, 0 };
+
+	if (target <= 0)
+		return;
+	if (n > 0 && nwaiting == 0)
+		evtimer_add(ev_stall, &stall);
+	else if (n == 0)
+		evtimer_del(ev_stall);
+	nwaiting = n;
 	fill();
 }
 

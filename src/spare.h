@@ -14,12 +14,19 @@
 #include "lua_app.h"
 #include "request.h"
 
-/* Keeps up to target spares, forked from app, refilled from base. */
-void	spare_init(struct event_base *, struct lua_app *, int target);
+/*
+ * Keeps up to target spares, forked from app, refilled from base.  ready
+ * is called from base when requests wait (spare_wait) and a spare came, or
+ * none will: the zygote is gone.
+ */
+void	spare_init(struct event_base *, struct lua_app *, int target,
+	    void (*ready)(void));
 /*
  * Hands req to an idle spare: 0 with the spare's pid and the fd its answer
- * arrives on (the caller owns both now), or -1 when none is idle or the
- * request does not fit the spare's pipe in one write.
+ * arrives on (the caller owns both now), or -1: EAGAIN when none is idle
+ * but the zygote can fork one (wait for it: spare_wait), ENOENT when none
+ * is idle and none will come, EMSGSIZE when the request does not fit the
+ * spare's pipe in one write, other values on errors.  Fork, but for EAGAIN.
  */
 int	spare_take(const struct request *, const char *rid, pid_t *pid,
 	    int *out_fd);
@@ -28,6 +35,8 @@ int	spare_take(const struct request *, const char *rid, pid_t *pid,
  * otherwise idle.  Called once an answer has been queued.
  */
 void	spare_refill(void);
+/* n requests wait for a spare (0: none now); asks the zygote for them. */
+void	spare_wait(int n);
 /* Whether pid was an idle spare (it is forgotten); logs how it died. */
 int	spare_reaped(pid_t pid, int status);
 /* Stops refilling and kills the idle spares. */

@@ -23,6 +23,7 @@ enum stats_counter {
 	STATS_CRASHES,		/* child died without a complete answer */
 	STATS_SLOW,		/* ran past slowlog_timeout */
 	STATS_FORKED,		/* children forked, spares included */
+	STATS_SPARE_WAITS,	/* requests that waited for a spare */
 	STATS_NCOUNTERS
 };
 

@@ -104,6 +104,8 @@ render_json(const struct pool_conf *p, const struct stats_snapshot *s,
 	    json_integer((json_int_t)s->counters[STATS_SLOW]));
 	json_object_set_new(o, "children_forked",
 	    json_integer((json_int_t)s->counters[STATS_FORKED]));
+	json_object_set_new(o, "spare_waits",
+	    json_integer((json_int_t)s->counters[STATS_SPARE_WAITS]));
 	if ((resp = json_object()) != NULL) {
 		for (i = 0; i < 5; i++)
 			json_object_set_new(resp, class_names[i], json_integer(
@@ -213,6 +215,8 @@ render_text(const struct pool_conf *p, const struct stats_snapshot *s,
 		"Requests that ran past slowlog_timeout." },
 	    forked = { "children_forked", 1,
 		"Request children forked, spares included." },
+	    waits = { "spare_waits", 1,
+		"Requests that found no idle spare and waited for one." },
 	    resp = { "responses", 1, "Responses by status class." },
 	    w_start = { "worker_start_time_seconds", 0,
 		"When the worker started, in Unix time." },
@@ -253,6 +257,7 @@ render_text(const struct pool_conf *p, const struct stats_snapshot *s,
 	rc |= metric(b, f, &crash, pool, s->counters[STATS_CRASHES]);
 	rc |= metric(b, f, &slow, pool, s->counters[STATS_SLOW]);
 	rc |= metric(b, f, &forked, pool, s->counters[STATS_FORKED]);
+	rc |= metric(b, f, &waits, pool, s->counters[STATS_SPARE_WAITS]);
 	rc |= family(b, f, &resp);
 	for (i = 0; i < 5; i++) {
 		snprintf(lab, sizeof(lab), ",class=\"%s\"", class_names[i]);

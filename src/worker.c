@@ -82,12 +82,13 @@ struct conn {
 };
 
 struct job {
-	TAILQ_ENTRY(job)	 entry;		/* w.queue or w.running */
+	TAILQ_ENTRY(job)	 entry;		/* w.queue, w.waiting or
+						   w.running */
 	TAILQ_ENTRY(job)	 conn_entry;	/* conn->jobs */
 	struct conn		*conn;		/* NULL once the peer is gone */
 	struct request		*req;
 	char			 rid[RID_MAX + 1];
-	pid_t			 pid;		/* 0 while queued */
+	pid_t			 pid;		/* 0 while queued or waiting */
 	int			 out_fd;	/* pipe from the child, or -1 */
 	struct event		*ev_out;
 	struct event		*ev_timeout;
@@ -106,6 +107,7 @@ struct job {
 	unsigned		 overflow:1;	/* answer exceeded the bound */
 	unsigned		 reaped:1;	/* pid is gone: never kill it */
 	unsigned		 answered:1;	/* sent; only the reap is left */
+	unsigned		 waiting:1;	/* on w.waiting */
 };
 
 static struct {
@@ -121,9 +123,11 @@ static struct {
 	struct event		*ev_sig[4];
 	TAILQ_HEAD(, conn)	 conns;
 	struct jobq		 queue;		/* waiting for a child slot */
+	struct jobq		 waiting;	/* have a slot, wait for a spare */
 	struct jobq		 running;	/* have a child */
 	int			 nconns;
 	int			 nqueued;
+	int			 nwaiting;
 	int			 nrunning;
 	int			 accepting;	/* ev_accept is armed */
 	int			 stopping;
@@ -524,14 +528,33 @@ job_fork(struct job *j)
 	return 0;
 }
 
+/*
+ * Gives j a child: a spare, else a fork of its own.  0: it has one; 1: it
+ * must wait for a spare (the zygote is forking one); -1: failed.
+ */
+static int
+job_child(struct job *j)
+{
+	if (spare_take(j->req, j->rid, &j->pid, &j->out_fd) == 0)
+		return 0;
+	if (errno == EAGAIN)
+		return 1;
+	return job_fork(j);
+}
+
+/* Whether a request can have a child now (max_children). */
+static int
+slot_free(void)
+{
+	return w.nrunning + w.nwaiting < w.pool->max_children;
+}
+
+/* j, with its child, runs: reads the answer, under its timers. */
 static void
-job_start(struct job *j)
+job_run(struct job *j)
 {
 	struct timeval	 tv;
 
-	if (spare_take(j->req, j->rid, &j->pid, &j->out_fd) == -1 &&
-	    job_fork(j) == -1)
-		goto fail;
 	clock_gettime(CLOCK_MONOTONIC, &j->t_run);
 	TAILQ_INSERT_TAIL(&w.running, j, entry);
 	w.nrunning++;
@@ -552,12 +575,34 @@ job_start(struct job *j)
 		tv.tv_usec = (w.pool->slowlog_timeout_ms % 1000) * 1000;
 		evtimer_add(j->ev_slow, &tv);
 	}
-	return;
-fail:
+}
+
+static void
+job_fail(struct job *j)
+{
 	if (j->conn != NULL)
 		job_respond_error(j, 503, "service unavailable",
 		    "Retry-After: 1\r\n");
 	job_free(j);
+}
+
+/* j takes a free slot: runs, or waits for its spare. */
+static void
+job_start(struct job *j)
+{
+	switch (job_child(j)) {
+	case 0:
+		job_run(j);
+		break;
+	case 1:
+		stats_count(STATS_SPARE_WAITS);
+		TAILQ_INSERT_TAIL(&w.waiting, j, entry);
+		j->waiting = 1;
+		spare_wait(++w.nwaiting);
+		break;
+	default:
+		job_fail(j);
+	}
 }
 
 static void
@@ -565,12 +610,46 @@ start_queued(void)
 {
 	struct job	*j;
 
-	while (w.nrunning < w.pool->max_children &&
-	    (j = TAILQ_FIRST(&w.queue)) != NULL) {
+	while (slot_free() && (j = TAILQ_FIRST(&w.queue)) != NULL) {
 		TAILQ_REMOVE(&w.queue, j, entry);
 		w.nqueued--;
 		stats_queued(-1);
 		job_start(j);
+	}
+}
+
+/* Spares came for the requests waiting, or none will (spare_init). */
+static void
+spare_ready(void)
+{
+	struct job	*j;
+	int		 rc;
+
+	while ((j = TAILQ_FIRST(&w.waiting)) != NULL &&
+	    (rc = job_child(j)) != 1) {
+		TAILQ_REMOVE(&w.waiting, j, entry);
+		j->waiting = 0;
+		w.nwaiting--;
+		if (rc == 0)
+			job_run(j);
+		else
+			job_fail(j);
+	}
+	spare_wait(w.nwaiting);
+}
+
+/* Takes j, which has no child yet, off its list. */
+static void
+job_unqueue(struct job *j)
+{
+	if (j->waiting) {
+		TAILQ_REMOVE(&w.waiting, j, entry);
+		j->waiting = 0;
+		spare_wait(--w.nwaiting);
+	} else {
+		TAILQ_REMOVE(&w.queue, j, entry);
+		w.nqueued--;
+		stats_queued(-1);
 	}
 }
 
@@ -713,7 +792,7 @@ dispatch(struct conn *c, struct request *req)
 	j->t_start = t_start;
 	memcpy(j->rid, rid, sizeof(j->rid));
 	TAILQ_INSERT_TAIL(&c->jobs, j, conn_entry);
-	if (w.nrunning < w.pool->max_children)
+	if (slot_free())
 		job_start(j);
 	else if (w.nqueued < w.pool->queue) {
 		TAILQ_INSERT_TAIL(&w.queue, j, entry);
@@ -750,11 +829,10 @@ conn_abort(struct conn *c, uint16_t id)
 		job_kill(j);
 		return;
 	}
-	TAILQ_REMOVE(&w.queue, j, entry);
-	w.nqueued--;
-	stats_queued(-1);
+	job_unqueue(j);
 	conn_respond(c, j->req, NULL, 0);
 	job_free(j);
+	start_queued();		/* it may have held a slot */
 }
 
 /* A request over a limit (the codec's message names it): 413 or 431. */
@@ -1017,14 +1095,13 @@ conn_free(struct conn *c)
 		if (j->pid != 0) {
 			job_kill(j);
 		} else {
-			TAILQ_REMOVE(&w.queue, j, entry);
-			w.nqueued--;
-			stats_queued(-1);
+			job_unqueue(j);
 			job_free(j);
 		}
 	}
 	conn_destroy(c);
 	accept_resume();
+	start_queued();		/* its requests may have held slots */
 	maybe_exit();
 }
 
@@ -1170,7 +1247,7 @@ maybe_exit(void)
 {
 	struct conn	*c, *next;
 
-	if (!w.stopping || w.nrunning > 0 || w.nqueued > 0)
+	if (!w.stopping || w.nrunning > 0 || w.nwaiting > 0 || w.nqueued > 0)
 		return;
 	/*
 	 * Idle connections go now; the others once their output is out.  A
@@ -1276,6 +1353,7 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 	w.pid = getpid();
 	TAILQ_INIT(&w.conns);
 	TAILQ_INIT(&w.queue);
+	TAILQ_INIT(&w.waiting);
 	TAILQ_INIT(&w.running);
 	w.codec = pool->protocol == CONF_PROTO_SCGI ? &scgi_codec :
 	    &fastcgi_codec;
@@ -1335,7 +1413,7 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 	    w.ev_ctl == NULL || event_add(w.ev_ctl, NULL) == -1)
 		fatalx("event_new");
 	accept_resume();
-	spare_init(w.base, w.app, pool->spare_children);
+	spare_init(w.base, w.app, pool->spare_children, spare_ready);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 

@@ -87,6 +87,7 @@ assert_json .timeouts 1
 assert_json .crashes 1
 assert_json .slow_requests 0
 assert_json .children_forked 8
+assert_json .spare_waits 0
 assert_json .responses '{"1xx":0,"2xx":5,"3xx":0,"4xx":1,"5xx":3}'
 # The 504 alone took 8 s.
 assert_json '.uptime_seconds >= 8' true
@@ -119,6 +120,7 @@ for format in openmetrics prometheus; do
 	assert_eq 1 "$(metric fcgiserve_crashes_total)" "$format crashes"
 	assert_eq 0 "$(metric fcgiserve_slow_requests_total)" "$format slow"
 	assert_eq 8 "$(metric fcgiserve_children_forked_total)" "$format forked"
+	assert_eq 0 "$(metric fcgiserve_spare_waits_total)" "$format spare waits"
 	assert_eq 5 "$(metric fcgiserve_responses_total ',class="2xx"')" "$format 2xx"
 	assert_eq 1 "$(metric fcgiserve_responses_total ',class="4xx"')" "$format 4xx"
 	assert_eq 3 "$(metric fcgiserve_responses_total ',class="5xx"')" "$format 5xx"

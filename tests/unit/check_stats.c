@@ -155,6 +155,8 @@ known_pool(void)
 	stats_count(STATS_QUEUE_FULL);
 	stats_count(STATS_TIMEOUTS);
 	stats_count(STATS_FORKED);
+	stats_count(STATS_SPARE_WAITS);
+	stats_count(STATS_SPARE_WAITS);
 	stats_status_class(200);
 	stats_status_class(503);
 	stats_status_class(504);
@@ -205,6 +207,7 @@ START_TEST(test_render_json)
 	ck_assert_int_eq(jint(j, "crashes"), 0);
 	ck_assert_int_eq(jint(j, "slow_requests"), 0);
 	ck_assert_int_eq(jint(j, "children_forked"), 1);
+	ck_assert_int_eq(jint(j, "spare_waits"), 2);
 	ck_assert_int_eq(jint(j, "active_children"), 0);
 	ck_assert_int_eq(jint(j, "queued_requests"), 0);
 	ck_assert_int_eq(jint(j, "max_active_children"), 0);
@@ -252,6 +255,8 @@ START_TEST(test_render_openmetrics)
 	ck_assert_ptr_nonnull(strstr(t, "\n# TYPE fcgiserve_accepted_requests "
 	    "counter\nfcgiserve_accepted_requests_total{pool=\"api\"} 3\n"));
 	ck_assert_ptr_nonnull(strstr(t, "# HELP fcgiserve_accepted_requests "));
+	ck_assert_ptr_nonnull(strstr(t, "\n# TYPE fcgiserve_spare_waits counter\n"
+	    "fcgiserve_spare_waits_total{pool=\"api\"} 2\n"));
 	ck_assert_ptr_nonnull(strstr(t, "\nfcgiserve_responses_total{pool="
 	    "\"api\",class=\"5xx\"} 2\n"));
 	ck_assert_ptr_nonnull(strstr(t, "\n# TYPE fcgiserve_active_children "

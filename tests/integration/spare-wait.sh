@@ -1,0 +1,62 @@
+#!/bin/bash
+# While the zygote works, every request runs in a spare: one that finds
+# none idle waits for the zygote's next (counted in spare_waits) instead of
+# the worker forking.  A zygote that sends nothing while requests wait
+# (here: stopped with SIGSTOP) is killed after 2 s; the waiting requests
+# are then forked by the worker and answered, and a new zygote takes over.
+. "$(dirname "$0")/lib.sh" || exit 99
+requires curl jq
+start_stack api.lua workers=1 spare_children=1 max_children=4 \
+    status_path=/fcgiserve-status
+
+worker=$(ps -o pid= --ppid "$FCGISERVE_PID" | tr -d ' ')
+assert_match '^[0-9]+$' "$worker" "the one worker's pid"
+zygote() { ps -o pid=,comm= --ppid "$worker" | awk '$2 == "zygote" { print $1 }'; }
+spares() { ps -o pid=,comm= --ppid "$worker" | awk '$2 != "zygote" { print $1 }'; }
+waits() {
+	http GET /fcgiserve-status > /dev/null
+	assert_status 200
+	jq -r .spare_waits "$TMP/last.body"
+}
+wait_for 5 eval '[ "$(spares | wc -l)" -eq 1 ]' ||
+    fail "expected 1 spare under worker $worker, have: $(spares | xargs)"
+assert_eq 0 "$(waits)" "spare_waits before any request"
+
+# Three at once, one spare: the other two wait for the zygote's next.
+http_bg a GET '/sleep?s=1'
+http_bg b GET '/sleep?s=1'
+http_bg c GET '/sleep?s=1'
+for x in a b c; do
+	http_wait $x
+	assert_status 200
+done
+n=$(waits)
+[ "$n" -ge 1 ] && [ "$n" -le 3 ] ||
+    fail "spare_waits after 3 requests with 1 spare: $n, expected 1 to 3"
+assert_no_log 'sent no spare'
+
+# A stopped zygote: the idle spare serves one, the next two wait, 2 s.
+wait_for 5 eval '[ "$(spares | wc -l)" -eq 1 ]' || fail "spare not refilled"
+z=$(zygote)
+assert_match '^[0-9]+$' "$z" "the zygote's pid"
+kill -STOP "$z"
+before=$(waits)
+http_bg d GET '/sleep?s=0.2'
+http_bg e GET '/hello/e'
+http_bg f GET '/hello/f'
+for x in d e f; do
+	http_wait $x
+	assert_status 200
+done
+assert_log "spare zygote $z sent no spare in 2 s while [12] requests waited; killing it"
+n=$(waits)
+[ "$n" -gt "$before" ] || fail "spare_waits stayed $n with the zygote stopped"
+assert_no_log "spare zygote $z killed by signal"	# killed by us: quiet
+wait_for 5 eval '[ -n "$(zygote)" ] && [ "$(zygote)" != "$z" ]' ||
+    fail "zygote $z not replaced"
+wait_for 5 eval '[ "$(spares | wc -l)" -eq 1 ]' ||
+    fail "spares not refilled by the new zygote: $(spares | xargs)"
+http GET /hello/after > /dev/null
+assert_status 200
+assert_no_log 'cannot fork'
+stop_fcgiserve
