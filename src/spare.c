@@ -58,6 +58,7 @@ static void			(*ready)(void);	/* the worker's: spares came,
 						   or will not */
 static struct event		*ev_stall;	/* no spare came for waiters */
 static struct buf		 packed;	/* reused for every request */
+static const struct timeval	 stall = { ZYGOTE_STALL_SEC, 0 };
 
 static struct {
 	pid_t			 pid;		/* -1: none */
@@ -204,7 +205,6 @@ zygote_kill(void)
 static void
 zygote_cb(evutil_socket_t fd, short events, void *arg)
 {
-	static const struct timeval	stall = { ZYGOTE_STALL_SEC, 0 };
 	pid_t	pid;
 	int	rc, req_fd, out_fd;
 
@@ -398,8 +398,6 @@ spare_refill(void)
 void
 spare_wait(int n)
 {
-	static const struct timeval	stall = { ZYGOTE_STALL_SEC, 0 };
-
 	if (target <= 0)
 		return;
 	if (n > 0 && nwaiting == 0)
