@@ -16,6 +16,7 @@
 #include <sys/queue.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <sys/un.h>
 #include <netinet/in.h>
@@ -120,11 +121,14 @@ static struct {
 	struct event		*ev_ctl;	/* the master's messages */
 	struct event		*ev_accept;
 	struct event		*ev_accept_retry;
-	struct event		*ev_sig[4];
+	struct event		*ev_sig[3];
+	struct event		*ev_chld;	/* SIGCHLD's signalfd */
 	TAILQ_HEAD(, conn)	 conns;
 	struct jobq		 queue;		/* waiting for a child slot */
 	struct jobq		 waiting;	/* have a slot, wait for a spare */
 	struct jobq		 running;	/* have a child */
+	struct evbuffer		*stage;		/* an answer on its way to
+						   conn_flush */
 	int			 nconns;
 	int			 nqueued;
 	int			 nwaiting;
@@ -191,6 +195,12 @@ emit_bev(void *arg, const void *data, size_t len)
 	return bufferevent_write(arg, data, len);
 }
 
+static int
+emit_evbuffer(void *arg, const void *data, size_t len)
+{
+	return evbuffer_add(arg, data, len);
+}
+
 /*
  * What a connection may do next.  Idle (no request of it running), it
  * must send something within read_timeout; while its requests run it
@@ -223,29 +233,61 @@ conn_arm(struct conn *c)
  * bufferevent keeps its output's front frozen between its own writes;
  * anything left is written by it as usual.  If all went out, the write
  * callback's work (which may free c) is done here.
+ *
+ * An answer framed into w.stage (conn_frame) goes first, and straight to
+ * the socket if nothing is queued before it: handed to the bufferevent,
+ * it would arm the write event (epoll_ctl) only for the next iteration to
+ * disarm it (another), for an answer the socket takes at once.
  */
 static void
 conn_flush(struct conn *c)
 {
 	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	int		 fd = bufferevent_getfd(c->bev);
 
-	evbuffer_unfreeze(out, 1);
-	(void)evbuffer_write(out, bufferevent_getfd(c->bev));
-	evbuffer_freeze(out, 1);
+	if (evbuffer_get_length(w.stage) > 0) {
+		if (evbuffer_get_length(out) == 0)
+			(void)evbuffer_write(w.stage, fd);
+		if (evbuffer_get_length(w.stage) > 0)
+			evbuffer_add_buffer(out, w.stage);
+	}
+	if (evbuffer_get_length(out) > 0) {
+		evbuffer_unfreeze(out, 1);
+		(void)evbuffer_write(out, fd);
+		evbuffer_freeze(out, 1);
+	}
 	if (evbuffer_get_length(out) == 0)
 		conn_write_cb(c->bev, c);
 }
 
-/* Frames a complete answer; the request id is free again afterwards. */
+/*
+ * Frames a complete answer into to, or the connection's output if NULL;
+ * the request id is free again afterwards.  w.stage must be flushed
+ * (conn_flush) before anything else is framed.
+ */
 static void
-conn_respond(struct conn *c, const struct request *req, const void *data,
-    size_t len)
+conn_frame(struct conn *c, const struct request *req, const void *data,
+    size_t len, struct evbuffer *to)
 {
-	if (w.codec->write_response(req->id, data, len, emit_bev, c->bev) != 0)
+	int	(*emit)(void *, const void *, size_t) = emit_evbuffer;
+	void	*arg = to;
+
+	if (to == NULL) {
+		emit = emit_bev;
+		arg = c->bev;
+	}
+	if (w.codec->write_response(req->id, data, len, emit, arg) != 0)
 		log_warnx("%s: cannot queue response", c->peer);
 	w.codec->request_done(c->parser, req->id);
 	if (!req->keep_conn || w.stopping)
 		c->closing = 1;
+}
+
+static void
+conn_respond(struct conn *c, const struct request *req, const void *data,
+    size_t len)
+{
+	conn_frame(c, req, data, len, NULL);
 }
 
 static void
@@ -291,16 +333,25 @@ access_note(const struct request *req, const char *rid,
 	accesslog_write(&e);
 }
 
-/* What the counters and the access log keep of a job's answer. */
+/*
+ * Answers j, into to (conn_frame), and keeps what the counters and the
+ * access log need of the answer.
+ */
 static void
-job_respond(struct job *j, const void *data, size_t len)
+job_frame(struct job *j, const void *data, size_t len, struct evbuffer *to)
 {
 	response_summary(data, len, &j->status, &j->body_bytes);
 	j->dur_us = since_us(&j->t_start);
 	clock_gettime(CLOCK_REALTIME, &j->t_answer);
 	stats_status_class(j->status);
 	stats_served();
-	conn_respond(j->conn, j->req, data, len);
+	conn_frame(j->conn, j->req, data, len, to);
+}
+
+static void
+job_respond(struct job *j, const void *data, size_t len)
+{
+	job_frame(j, data, len, NULL);
 }
 
 static void
@@ -388,7 +439,24 @@ job_kill(struct job *j)
 		(void)kill(j->pid, SIGKILL);
 }
 
-/* Reads what the child has written so far, without blocking. */
+/* The child's answer is complete only if its length prefix says so. */
+static int
+job_output_complete(const struct job *j)
+{
+	uint32_t	len;
+
+	if (j->out.len < sizeof(len))
+		return 0;
+	memcpy(&len, j->out.data, sizeof(len));
+	return j->out.len - sizeof(len) == len;
+}
+
+/*
+ * Reads what the child has written so far, without blocking.  Once the
+ * answer is complete the pipe is closed: the child writes nothing after
+ * it, so neither a read that would find nothing more nor a wake-up for
+ * the end of file is worth a system call.
+ */
 static void
 job_drain(struct job *j)
 {
@@ -423,19 +491,11 @@ job_drain(struct job *j)
 			job_close_pipe(j);
 			break;
 		}
+		if (job_output_complete(j)) {
+			job_close_pipe(j);
+			break;
+		}
 	}
-}
-
-/* The child's answer is complete only if its length prefix says so. */
-static int
-job_output_complete(const struct job *j)
-{
-	uint32_t	len;
-
-	if (j->out.len < sizeof(len))
-		return 0;
-	memcpy(&len, j->out.data, sizeof(len));
-	return j->out.len - sizeof(len) == len;
 }
 
 /*
@@ -455,7 +515,7 @@ job_out_cb(evutil_socket_t fd, short events, void *arg)
 	if (c == NULL || j->answered || j->aborted || j->timed_out ||
 	    j->overflow || !job_output_complete(j))
 		return;
-	job_respond(j, j->out.data + 4, j->out.len - 4);
+	job_frame(j, j->out.data + 4, j->out.len - 4, w.stage);
 	TAILQ_REMOVE(&c->jobs, j, conn_entry);
 	j->conn = NULL;
 	j->answered = 1;
@@ -657,6 +717,7 @@ static void
 job_reaped(struct job *j, int status, const struct rusage *ru)
 {
 	struct conn	*c = j->conn;
+	int		 answered = j->answered;
 
 	j->reaped = 1;
 	j->ru = *ru;
@@ -686,7 +747,7 @@ job_reaped(struct job *j, int status, const struct rusage *ru)
 		job_respond_error(j, 500, "internal server error", NULL);
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
 	    job_output_complete(j)) {
-		job_respond(j, j->out.data + 4, j->out.len - 4);
+		job_frame(j, j->out.data + 4, j->out.len - 4, w.stage);
 	} else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU) {
 		log_msg(LOG_LVL_ERROR, j->rid, "child %ld exceeded "
 		    "child_cpu_limit (%d s); answering 504", (long)j->pid,
@@ -706,6 +767,9 @@ job_reaped(struct job *j, int status, const struct rusage *ru)
 		job_respond_error(j, 500, "internal server error", NULL);
 	}
 	job_free(j);
+	/* The answer goes out now, not an iteration later; c may be freed. */
+	if (!answered && c != NULL)
+		conn_flush(c);
 	start_queued();
 	spare_refill();
 	maybe_exit();
@@ -715,19 +779,26 @@ job_reaped(struct job *j, int status, const struct rusage *ru)
  * A child's exit is seen first without reaping it (WNOWAIT): while its
  * zombie holds the pid, killing the process group safely takes down
  * anything the handler left running, so no process outlives its request.
+ *
+ * SIGCHLD, one per request, comes through a signalfd rather than
+ * libevent's handler and socketpair: no signal frame, no rt_sigreturn, no
+ * write, one read.  Exits that pend together are one signal: the read
+ * drains it, the loop reaps them all.
  */
 static void
-sigchld_cb(evutil_socket_t sig, short events, void *arg)
+sigchld_cb(evutil_socket_t fd, short events, void *arg)
 {
-	struct job	*j;
-	struct rusage	 ru;
-	siginfo_t	 si;
-	pid_t		 pid;
-	int		 status;
+	struct signalfd_siginfo	 info[8];
+	struct job		*j;
+	struct rusage		 ru;
+	siginfo_t		 si;
+	pid_t			 pid;
+	int			 status;
 
-	(void)sig;
 	(void)events;
 	(void)arg;
+	if (read(fd, info, sizeof(info)) == -1 && errno != EAGAIN)
+		log_warn("read the SIGCHLD signalfd");
 	for (;;) {
 		memset(&si, 0, sizeof(si));
 		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == -1 ||
@@ -1341,10 +1412,11 @@ void
 worker_main(const struct conf *conf, const struct pool_conf *pool,
     int listen_fd, int ctl_fd, pid_t master)
 {
-	static const int	 sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGQUIT };
+	static const int	 sigs[] = { SIGTERM, SIGINT, SIGQUIT };
 	char			 err[2048];
-	sigset_t		 none;
+	sigset_t		 chld;
 	size_t			 i;
+	int			 chld_fd;
 
 	memset(&w, 0, sizeof(w));
 	w.conf = conf;
@@ -1396,14 +1468,23 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 	}
 	/* Priority 2, below everything else, is for forking spares. */
 	if ((w.base = event_base_new()) == NULL ||
+	    (w.stage = evbuffer_new()) == NULL ||
 	    event_base_priority_init(w.base, 3) == -1)
 		fatalx("event_base_new");
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		w.ev_sig[i] = evsignal_new(w.base, sigs[i],
-		    sigs[i] == SIGCHLD ? sigchld_cb : signal_cb, NULL);
+		w.ev_sig[i] = evsignal_new(w.base, sigs[i], signal_cb, NULL);
 		if (w.ev_sig[i] == NULL || event_add(w.ev_sig[i], NULL) == -1)
 			fatalx("evsignal_new");
 	}
+	/* Blocked from here on (children unblock it: child_prepare). */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	if ((chld_fd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		fatal("signalfd");
+	w.ev_chld = event_new(w.base, chld_fd, EV_READ | EV_PERSIST,
+	    sigchld_cb, NULL);
+	if (w.ev_chld == NULL || event_add(w.ev_chld, NULL) == -1)
+		fatalx("event_new");
 	w.ev_accept = event_new(w.base, listen_fd, EV_READ | EV_PERSIST,
 	    accept_cb, NULL);
 	w.ev_accept_retry = evtimer_new(w.base, accept_retry_cb, NULL);
@@ -1414,8 +1495,7 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 		fatalx("event_new");
 	accept_resume();
 	spare_init(w.base, w.app, pool->spare_children, spare_ready);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	sigprocmask(SIG_SETMASK, &chld, NULL);
 
 	log_debug("worker ready");
 	/* A reload waits for this before it stops the old workers. */
@@ -1425,9 +1505,12 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		event_free(w.ev_sig[i]);
+	event_free(w.ev_chld);
+	close(chld_fd);
 	event_free(w.ev_accept);
 	event_free(w.ev_accept_retry);
 	event_free(w.ev_ctl);
+	evbuffer_free(w.stage);
 	event_base_free(w.base);
 	lua_app_free(w.app);
 	exit(0);
