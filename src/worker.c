@@ -189,12 +189,7 @@ rid_for(const struct request *req, char rid[RID_MAX + 1])
 	    (unsigned long long)splitmix64(w.rid_key + ++w.rid_seq));
 }
 
-static int
-emit_bev(void *arg, const void *data, size_t len)
-{
-	return bufferevent_write(arg, data, len);
-}
-
+/* A codec's writer into an evbuffer (a bufferevent's output, say). */
 static int
 emit_evbuffer(void *arg, const void *data, size_t len)
 {
@@ -269,14 +264,9 @@ static void
 conn_frame(struct conn *c, const struct request *req, const void *data,
     size_t len, struct evbuffer *to)
 {
-	int	(*emit)(void *, const void *, size_t) = emit_evbuffer;
-	void	*arg = to;
-
-	if (to == NULL) {
-		emit = emit_bev;
-		arg = c->bev;
-	}
-	if (w.codec->write_response(req->id, data, len, emit, arg) != 0)
+	if (to == NULL)
+		to = bufferevent_get_output(c->bev);
+	if (w.codec->write_response(req->id, data, len, emit_evbuffer, to) != 0)
 		log_warnx("%s: cannot queue response", c->peer);
 	w.codec->request_done(c->parser, req->id);
 	if (!req->keep_conn || w.stopping)
@@ -891,7 +881,8 @@ conn_abort(struct conn *c, uint16_t id)
 		/* Aborted while still arriving: the parser dropped it. */
 		log_msg(LOG_LVL_INFO, NULL, "%s: request %u aborted before it "
 		    "was complete", c->peer, id);
-		(void)w.codec->write_response(id, NULL, 0, emit_bev, c->bev);
+		(void)w.codec->write_response(id, NULL, 0, emit_evbuffer,
+		    bufferevent_get_output(c->bev));
 		return;
 	}
 	log_msg(LOG_LVL_INFO, j->rid, "aborted by %s", c->peer);
