@@ -47,7 +47,11 @@ main(int argc, char *argv[])
 			test = 1;
 			break;
 		case 'V':
+#ifdef FCGISERVE_STATIC_BINARY
+			printf("fcgiserve %s (static binary)\n", PACKAGE_VERSION);
+#else
 			printf("fcgiserve %s\n", PACKAGE_VERSION);
+#endif
 			return 0;
 		case 'h':
 			usage(stdout);

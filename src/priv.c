@@ -13,6 +13,47 @@
 #include "log.h"
 #include "priv.h"
 
+#ifdef FCGISERVE_STATIC_BINARY
+#include <stdio.h>
+#include <string.h>
+
+/*
+ * A static glibc can reach NSS only through the shared modules of the
+ * glibc it was linked with, so a static fcgiserve reads the files
+ * themselves: local users and groups only (no LDAP, no systemd-userdb).
+ */
+static struct passwd *
+user_lookup(const char *name)
+{
+	struct passwd	*pw;
+	FILE		*f;
+
+	if ((f = fopen("/etc/passwd", "re")) == NULL)
+		return NULL;
+	while ((pw = fgetpwent(f)) != NULL && strcmp(pw->pw_name, name) != 0)
+		;
+	fclose(f);
+	return pw;
+}
+
+static struct group *
+group_lookup(const char *name)
+{
+	struct group	*gr;
+	FILE		*f;
+
+	if ((f = fopen("/etc/group", "re")) == NULL)
+		return NULL;
+	while ((gr = fgetgrent(f)) != NULL && strcmp(gr->gr_name, name) != 0)
+		;
+	fclose(f);
+	return gr;
+}
+#else
+#define user_lookup	getpwnam
+#define group_lookup	getgrnam
+#endif
+
 int
 priv_resolve(const struct pool_conf *p, uid_t *uid, gid_t *gid)
 {
@@ -22,7 +63,7 @@ priv_resolve(const struct pool_conf *p, uid_t *uid, gid_t *gid)
 	*uid = geteuid();
 	*gid = getegid();
 	if (p->user != NULL) {
-		if ((pw = getpwnam(p->user)) == NULL) {
+		if ((pw = user_lookup(p->user)) == NULL) {
 			log_warnx("pool %s: unknown user '%s'", p->name, p->user);
 			return -1;
 		}
@@ -30,7 +71,7 @@ priv_resolve(const struct pool_conf *p, uid_t *uid, gid_t *gid)
 		*gid = pw->pw_gid;
 	}
 	if (p->group != NULL) {
-		if ((gr = getgrnam(p->group)) == NULL) {
+		if ((gr = group_lookup(p->group)) == NULL) {
 			log_warnx("pool %s: unknown group '%s'", p->name,
 			    p->group);
 			return -1;
@@ -58,7 +99,7 @@ priv_socket_owner(const struct pool_conf *p, uid_t *uid, gid_t *gid)
 		*gid = pgid;
 	}
 	if (p->listen_owner != NULL) {
-		if ((pw = getpwnam(p->listen_owner)) == NULL) {
+		if ((pw = user_lookup(p->listen_owner)) == NULL) {
 			log_warnx("pool %s: unknown listen_owner '%s'", p->name,
 			    p->listen_owner);
 			return -1;
@@ -66,7 +107,7 @@ priv_socket_owner(const struct pool_conf *p, uid_t *uid, gid_t *gid)
 		*uid = pw->pw_uid;
 	}
 	if (p->listen_group != NULL) {
-		if ((gr = getgrnam(p->listen_group)) == NULL) {
+		if ((gr = group_lookup(p->listen_group)) == NULL) {
 			log_warnx("pool %s: unknown listen_group '%s'", p->name,
 			    p->listen_group);
 			return -1;

@@ -6,6 +6,8 @@
 #                                gcc with ASan+UBSan
 #   make check-clang-sanitizers  the suite again, built by clang with ASan,
 #                                UBSan and clang's extra checks
+#   make check-static-binary     the suite again, against the daemon built
+#                                with --enable-static-binary
 #   make check-soak              100 000 mixed requests through nginx: RSS
 #                                and descriptors of master and workers flat
 #   make check-valgrind          a mixed run under valgrind memcheck
@@ -14,8 +16,9 @@
 #                                purge the Debian package
 # and prints "N passed, N failed, N skipped": every test of `make check`,
 # check-soak and check-valgrind by its result, each other stage as one
-# test.  SKIP_DISTCHECK=1, SKIP_CLANG_SANITIZERS=1, SKIP_SOAK=1,
-# SKIP_VALGRIND=1, SKIP_FUZZ=1 and SKIP_DEB=1 leave a stage out.
+# test.  SKIP_DISTCHECK=1, SKIP_CLANG_SANITIZERS=1, SKIP_STATIC_BINARY=1,
+# SKIP_SOAK=1, SKIP_VALGRIND=1, SKIP_FUZZ=1 and SKIP_DEB=1 leave a stage
+# out.
 set -u
 cd "$(dirname "$0")/.."
 sh tools/deps.sh || exit 1
@@ -84,6 +87,9 @@ stage distcheck distcheck.out - make -j2 distcheck
 stage clang-sanitizers clang-sanitizers.out - make -j2 check-clang-sanitizers
 [ "$status" -eq 0 ] || show_failures clang-sanitizers/build/tests \
     clang-sanitizers/build/man
+stage static-binary static-binary.out - make -j2 check-static-binary
+[ "$status" -eq 0 ] || show_failures static-binary/build/tests \
+    static-binary/build/man
 stage soak check-soak.out tests/leak/soak.trs make check-soak
 stage valgrind check-valgrind.out tests/leak/valgrind.trs make check-valgrind
 

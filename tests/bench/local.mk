@@ -26,7 +26,7 @@ bench: src/fcgiserve src/libfcgiserve.a
 	FCGISERVE='$(abs_top_builddir)/src/fcgiserve' \
 	LIBFCGISERVE='$(abs_top_builddir)/src/libfcgiserve.a' \
 	CC='$(CC)' FORKFLOOR_FLAGS='$(SANITIZER_CFLAGS)' \
-	FORKFLOOR_LIBS='$(DEP_LDFLAGS) $(DEP_LIBS)' \
+	FORKFLOOR_LIBS='$(PROG_LDFLAGS) $(DEP_LDFLAGS) $(STATIC_OBJ) $(PROG_LIBS)' \
 	BENCH_COMMAND='make bench' \
 	bash '$(abs_top_srcdir)/tests/bench/run'
 

@@ -38,6 +38,7 @@ INTEGRATION_TESTS = \
 	tests/integration/head.sh \
 	tests/integration/header-injection.sh \
 	tests/integration/isolation-random.sh \
+	tests/integration/lua-c-module.sh \
 	tests/integration/isolation-state.sh \
 	tests/integration/json-encode-error.sh \
 	tests/integration/keepalive.sh \
@@ -100,6 +101,16 @@ INTEGRATION_TESTS = \
 	tests/integration/worker-respawn.sh
 
 dist_check_SCRIPTS = $(INTEGRATION_TESTS)
+
+# The Lua C module lua-c-module.sh requires: a shared object, which
+# automake has no primary for without libtool, so a rule of its own.
+check_DATA = tests/integration/testmod.so
+tests/integration/testmod.so: tests/integration/testmod.c
+	$(AM_V_CC)$(MKDIR_P) tests/integration && $(CC) $(CPPFLAGS) $(CFLAGS) \
+	    $(WARN_CFLAGS) $(LUA_CFLAGS) -shared -fPIC -o $@ \
+	    $(srcdir)/tests/integration/testmod.c
+CLEANFILES += tests/integration/testmod.so
+EXTRA_DIST += tests/integration/testmod.c
 dist_check_DATA = \
 	tests/integration/lib.sh \
 	tests/integration/metrics-check.awk \
