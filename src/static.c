@@ -1,26 +1,22 @@
 /*
- * What a fully static fcgiserve (configure --enable-static-binary) puts in
- * place of the parts of libc that need the shared libc at run time.
+ * What a fully static fcgiserve (configure --enable-static-binary) uses in
+ * place of the parts of libc that need a shared libc at run time.  The
+ * daemon is linked with --wrap for each (configure.ac), so the libraries'
+ * references reach these __wrap_ definitions instead of libc's.
  *
- * A static binary cannot load shared objects that need symbols from it:
- * a Lua C module needs the Lua API, which only a dynamic executable can
- * export (-E), and any module would bring a second libc along.  So dlopen
- * fails, and Lua's require says why: "error loading module 'x' from file
- * '...so': <the message below>".
+ * dlopen: a Lua C module needs the Lua API, which only a dynamic
+ * executable can lend it (-E), and would bring a second libc along.  So
+ * dlopen fails, and Lua's require says why: "error loading module 'x'
+ * from file '...so': " followed by dlerror's message below.
  *
- * libevent's evutil.o calls getaddrinfo and friends, which a static glibc
- * can only serve through the NSS modules of the very glibc version it was
- * linked with.  fcgiserve never resolves a name (listen takes addresses,
- * never host names: conf.c), so they fail here, and the link does not
- * carry glibc's NSS code nor its warnings.  User and group names are
- * looked up without NSS in priv.c.
- *
- * The daemon is linked with --wrap for each of these (configure.ac), so
- * the libraries' references reach the __wrap_ definitions here and libc's
- * own are never linked: no NSS code, and none of glibc's link warnings.
+ * getaddrinfo and friends, which libevent's evutil.o calls: a static glibc
+ * serves them only through the NSS modules of the very glibc version it
+ * was linked with.  fcgiserve never resolves a name (listen takes
+ * addresses, conf.c), so they fail, and glibc's NSS code and its link
+ * warnings stay out of the binary.  User and group names are looked up
+ * without NSS in priv.c.
  */
 #include <sys/types.h>
-#include <sys/socket.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stddef.h>

@@ -19,7 +19,8 @@ EXTRA_DIST += \
 	tests/bench/cgi/cpu.sh \
 	tests/bench/cgi/big.sh \
 	tests/bench/cgi/echo.sh \
-	tests/bench/RESULTS.md
+	tests/bench/RESULTS.md \
+	tests/bench/RESULTS-static-binary.md
 
 bench: src/fcgiserve src/libfcgiserve.a
 	@top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
