@@ -18,6 +18,11 @@
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION	"unknown"
 #endif
+#ifdef FCGISERVE_STATIC_BINARY
+#define BUILD_NOTE	" (static binary)"	/* configure --enable-static-binary */
+#else
+#define BUILD_NOTE	""
+#endif
 
 static void
 usage(FILE *f)
@@ -47,11 +52,7 @@ main(int argc, char *argv[])
 			test = 1;
 			break;
 		case 'V':
-#ifdef FCGISERVE_STATIC_BINARY
-			printf("fcgiserve %s (static binary)\n", PACKAGE_VERSION);
-#else
-			printf("fcgiserve %s\n", PACKAGE_VERSION);
-#endif
+			printf("fcgiserve %s%s\n", PACKAGE_VERSION, BUILD_NOTE);
 			return 0;
 		case 'h':
 			usage(stdout);
