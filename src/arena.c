@@ -221,10 +221,14 @@ arena_template_settle(void)
 		return;
 	while (fgets(line, sizeof(line), f) != NULL) {
 		n = 0;
-		/* Private anonymous read-write mappings (the heaps) only. */
+		/*
+		 * Private anonymous read-write mappings (the heaps) only: no
+		 * name, or [heap].  The format's last space skips the newline
+		 * too, so an unnamed mapping leaves n at the end of the line.
+		 */
 		if (sscanf(line, "%lx-%lx %7s %*s %*s 0 %n", &lo, &hi, perms,
 		    &n) != 3 || n == 0 || strcmp(perms, "rw-p") != 0 ||
-		    (line[n] != '\n' && strncmp(line + n, "[heap]", 6) != 0))
+		    (line[n] != '\0' && strncmp(line + n, "[heap]", 6) != 0))
 			continue;
 		start = (lo + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1);
 		stop = hi & ~(HUGE_SIZE - 1);

@@ -94,6 +94,7 @@ INTEGRATION_TESTS = \
 	tests/integration/status-counters.sh \
 	tests/integration/status-workers.sh \
 	tests/integration/status.sh \
+	tests/integration/template-hugepages.sh \
 	tests/integration/timeout-504.sh \
 	tests/integration/two-pools.sh \
 	tests/integration/two-protocols.sh \
@@ -116,6 +117,7 @@ dist_check_DATA = \
 	tests/integration/metrics-check.awk \
 	tests/integration/metrics-check.awk \
 	tests/integration/apps/api.lua \
+	tests/integration/apps/bigarray.lua \
 	tests/integration/apps/fault.lua \
 	tests/integration/apps/function.lua \
 	tests/integration/apps/host.lua \
