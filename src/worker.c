@@ -510,8 +510,8 @@ job_out_cb(evutil_socket_t fd, short events, void *arg)
 	j->conn = NULL;
 	j->answered = 1;
 	buf_free(&j->out);
+	conn_flush(c);		/* may free c */
 	spare_refill();
-	conn_flush(c);		/* last: it may free c */
 }
 
 static void
