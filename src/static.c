@@ -7,7 +7,8 @@
  * dlopen: a Lua C module needs the Lua API, which only a dynamic
  * executable can lend it (-E), and would bring a second libc along.  So
  * dlopen fails, and Lua's require says why: "error loading module 'x'
- * from file '...so': " followed by dlerror's message below.
+ * from file '...so': " followed by dlerror's message below.  dlsym and
+ * dlclose are never reached without a handle, so they stay libc's.
  *
  * getaddrinfo and friends, which libevent's evutil.o calls: a static glibc
  * serves them only through the NSS modules of the very glibc version it
@@ -25,9 +26,7 @@
 	"(--enable-static-binary) and cannot load C modules"
 
 void		*__wrap_dlopen(const char *, int);
-void		*__wrap_dlsym(void *, const char *);
 char		*__wrap_dlerror(void);
-int		 __wrap_dlclose(void *);
 int		 __wrap_getaddrinfo(const char *, const char *,
 		    const struct addrinfo *, struct addrinfo **);
 void		 __wrap_freeaddrinfo(struct addrinfo *);
@@ -42,25 +41,10 @@ __wrap_dlopen(const char *file, int mode)
 	return NULL;
 }
 
-void *
-__wrap_dlsym(void *handle, const char *name)
-{
-	(void)handle;
-	(void)name;
-	return NULL;
-}
-
 char *
 __wrap_dlerror(void)
 {
 	return (char *)STATIC_DL_ERROR;
-}
-
-int
-__wrap_dlclose(void *handle)
-{
-	(void)handle;
-	return 0;
 }
 
 int
