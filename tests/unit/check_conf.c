@@ -903,7 +903,10 @@ tmp_teardown(void)
 static void
 tmp_path(char *buf, size_t len, const char *name)
 {
-	snprintf(buf, len, "%s/%s", tmpdir, name);
+	int	n = snprintf(buf, len, "%s/%s", tmpdir, name);
+
+	ck_assert_msg(n >= 0 && (size_t)n < len, "path too long: %s/%s",
+	    tmpdir, name);
 }
 
 static void
