@@ -108,9 +108,9 @@ kill_idle(void)
 		spare_kill(s);
 }
 
-/* Lists a new spare, killed at once if stale; the fds are ours now. */
+/* Lists a new spare, killed at once if unwanted; the fds are ours now. */
 static int
-spare_add(pid_t pid, int req_fd, int out_fd, int stale)
+spare_add(pid_t pid, int req_fd, int out_fd, int unwanted)
 {
 	struct spare	*s;
 
@@ -126,7 +126,7 @@ spare_add(pid_t pid, int req_fd, int out_fd, int stale)
 	s->out_fd = out_fd;
 	TAILQ_INSERT_TAIL(&spares, s, entry);
 	nspares++;
-	if (stopped || stale)
+	if (stopped || unwanted)
 		spare_kill(s);
 	return 0;
 }
@@ -226,7 +226,13 @@ zygote_cb(evutil_socket_t fd, short events, void *arg)
 		}
 		/* As child_fork does; the spare does too: no race. */
 		(void)setpgid(pid, pid);
-		(void)spare_add(pid, req_fd, out_fd, zy.stale > 0);
+		/*
+		 * Stale (old logs), or asked for by a request whose client
+		 * left while it was forked: beyond target it would only sit
+		 * idle, holding memory.
+		 */
+		(void)spare_add(pid, req_fd, out_fd, zy.stale > 0 ||
+		    (nwaiting == 0 && nspares >= target));
 		if (zy.stale > 0)
 			zy.stale--;
 		if (nwaiting > 0 && nspares > 0) {

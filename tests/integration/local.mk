@@ -88,6 +88,7 @@ INTEGRATION_TESTS = \
 	tests/integration/sigterm-inflight.sh \
 	tests/integration/sigterm-timeout.sh \
 	tests/integration/sigterm-twice.sh \
+	tests/integration/spare-surplus.sh \
 	tests/integration/spare-wait.sh \
 	tests/integration/spare-zygote.sh \
 	tests/integration/slowlog.sh \

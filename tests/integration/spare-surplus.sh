@@ -1,0 +1,49 @@
+#!/bin/bash
+# Requests waiting for a spare whose clients leave before it comes do not
+# leave their spares behind: the zygote forks what was asked, and the
+# worker keeps spare_children of them, no more.  (Before, a burst of
+# abandoned requests left that many extra idle children for good.)
+. "$(dirname "$0")/lib.sh" || exit 99
+requires curl
+start_stack api.lua workers=1 spare_children=1 max_children=8
+
+worker=$(ps -o pid= --ppid "$FCGISERVE_PID" | tr -d ' ')
+assert_match '^[0-9]+$' "$worker" "the one worker's pid"
+zygote() { ps -o pid=,comm= --ppid "$worker" | awk '$2 == "zygote" { print $1 }'; }
+spares() { ps -o pid=,comm= --ppid "$worker" | awk '$2 != "zygote" { print $1 }'; }
+wait_for 5 eval '[ "$(spares | wc -l)" -eq 1 ]' ||
+    fail "expected 1 spare under worker $worker, have: $(spares | xargs)"
+
+# A stopped zygote: the idle spare answers the first request, three wait
+# for spares, and their clients give up after 1 s (before the 2 s after
+# which a silent zygote is killed).
+z=$(zygote)
+assert_match '^[0-9]+$' "$z" "the zygote's pid"
+kill -STOP "$z"
+: > "$TMP/curls"
+for i in 1 2 3 4; do
+	curl -sS --max-time 1 -o /dev/null \
+	    "http://127.0.0.1:$NGINX_PORT/hello/w$i" 2> /dev/null &
+	_track "$!"
+	echo "$!" >> "$TMP/curls"
+	sleep 0.05
+done
+while read -r c; do
+	wait "$c" || true
+	_untrack "$c"
+done < "$TMP/curls"
+wait_for 2 eval 'grep -q "dropped from the queue" "$FCGISERVE_LOG"' ||
+    fail "no request was dropped while waiting for a spare"
+kill -CONT "$z"
+
+# It forks the four it was asked for; one stays.
+wait_for 5 eval '[ "$(spares | wc -l)" -eq 1 ]' ||
+    fail "expected 1 idle spare after the zygote caught up, have: $(spares | xargs)"
+sleep 1
+assert_eq 1 "$(spares | wc -l)" "idle spares a second later"
+assert_eq "$z" "$(zygote)" "the zygote (not killed: nobody waited 2 s)"
+http GET /hello/after > /dev/null
+assert_status 200
+assert_no_log 'idle spare child .* (killed by signal|exited with status)'
+assert_no_log 'sent no spare'
+stop_fcgiserve
