@@ -46,13 +46,13 @@ note "worker $worker holds $n sockets"
 # Every child but the zygote (which forks spares) is a request child or
 # a spare; the zygote holds its channel to the worker, a unix socket, as
 # fd 3, and nothing else of the worker's.
-zygote=$(ps -o pid=,comm= --ppid "$worker" | awk '$2 == "zygote" { print $1 }')
+zygote=$(zygote_of "$worker")
 assert_match '^[0-9]+$' "$zygote" "the zygote's pid"
 assert_eq "0 1 2 3 " "$(ls "/proc/$zygote/fd" | sort -n | tr '\n' ' ')" \
     "descriptors of the zygote"
 assert_eq 0 "$(tcp_conns "$zygote")" "TCP sockets of the zygote"
 for pid in $(cat "$TMP/one.pid" "$TMP/two.pid") \
-    $(ps -o pid=,comm= --ppid "$worker" | awk '$2 != "zygote" { print $1 }'); do
+    $(spares_of "$worker"); do
 	s=$(sockets "$pid")
 	[ -z "$s" ] || fail "child $pid holds sockets: $s"
 done

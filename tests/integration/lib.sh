@@ -141,6 +141,16 @@ pid_alive() {
 	[ "${s%% *}" != Z ]
 }
 
+# zygote_of WORKER: the pid of the worker's zygote (none: nothing).
+zygote_of() {
+	ps -o pid=,comm= --ppid "$1" | awk '$2 == "zygote" { print $1 }'
+}
+
+# spares_of WORKER: the worker's children but its zygote, a pid a line.
+spares_of() {
+	ps -o pid=,comm= --ppid "$1" | awk '$2 != "zygote" { print $1 }'
+}
+
 # _descendants PID: every live process below PID, space-separated.
 _descendants() {
 	local root=$1 p s out="" cur

@@ -9,8 +9,8 @@ start_stack api.lua workers=1 spare_children=1 max_children=8
 
 worker=$(ps -o pid= --ppid "$FCGISERVE_PID" | tr -d ' ')
 assert_match '^[0-9]+$' "$worker" "the one worker's pid"
-zygote() { ps -o pid=,comm= --ppid "$worker" | awk '$2 == "zygote" { print $1 }'; }
-spares() { ps -o pid=,comm= --ppid "$worker" | awk '$2 != "zygote" { print $1 }'; }
+zygote() { zygote_of "$worker"; }
+spares() { spares_of "$worker"; }
 wait_for 5 eval '[ "$(spares | wc -l)" -eq 1 ]' ||
     fail "expected 1 spare under worker $worker, have: $(spares | xargs)"
 

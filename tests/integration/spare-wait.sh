@@ -11,8 +11,8 @@ start_stack api.lua workers=1 spare_children=1 max_children=4 \
 
 worker=$(ps -o pid= --ppid "$FCGISERVE_PID" | tr -d ' ')
 assert_match '^[0-9]+$' "$worker" "the one worker's pid"
-zygote() { ps -o pid=,comm= --ppid "$worker" | awk '$2 == "zygote" { print $1 }'; }
-spares() { ps -o pid=,comm= --ppid "$worker" | awk '$2 != "zygote" { print $1 }'; }
+zygote() { zygote_of "$worker"; }
+spares() { spares_of "$worker"; }
 waits() {
 	http GET /fcgiserve-status > /dev/null
 	assert_status 200

@@ -8,8 +8,8 @@ start_stack api.lua workers=1 spare_children=2
 
 worker=$(ps -o pid= --ppid "$FCGISERVE_PID" | tr -d ' ')
 assert_match '^[0-9]+$' "$worker" "the one worker's pid"
-zygote() { ps -o pid=,comm= --ppid "$worker" | awk '$2 == "zygote" { print $1 }'; }
-spares() { ps -o pid=,comm= --ppid "$worker" | awk '$2 != "zygote" { print $1 }'; }
+zygote() { zygote_of "$worker"; }
+spares() { spares_of "$worker"; }
 wait_for 5 eval '[ "$(spares | wc -l)" -eq 2 ]' ||
     fail "expected 2 spares under worker $worker, have: $(spares | xargs)"
 z=$(zygote)
