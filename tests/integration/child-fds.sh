@@ -36,8 +36,7 @@ wait_file "$TMP/one.pid"
 http_bg two GET "/hold?release=$TMP/go&pidfile=$TMP/two.pid"
 wait_file "$TMP/two.pid"
 
-worker=$(ps -o pid= --ppid "$FCGISERVE_PID" | tr -d ' ')
-assert_match '^[0-9]+$' "$worker" "the one worker's pid"
+sole_worker
 n=$(sockets "$worker" | wc -l)
 note "worker $worker holds $n sockets"
 [ "$n" -ge 5 ] ||

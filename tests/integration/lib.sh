@@ -141,6 +141,13 @@ pid_alive() {
 	[ "${s%% *}" != Z ]
 }
 
+# sole_worker: sets worker to the pid of the daemon's one worker; fails
+# unless there is exactly one.
+sole_worker() {
+	worker=$(ps -o pid= --ppid "$FCGISERVE_PID" | tr -d ' ')
+	assert_match '^[0-9]+$' "$worker" "the one worker's pid"
+}
+
 # zygote_of WORKER: the pid of the worker's zygote (none: nothing).
 zygote_of() {
 	ps -o pid=,comm= --ppid "$1" | awk '$2 == "zygote" { print $1 }'

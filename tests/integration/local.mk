@@ -38,7 +38,6 @@ INTEGRATION_TESTS = \
 	tests/integration/head.sh \
 	tests/integration/header-injection.sh \
 	tests/integration/isolation-random.sh \
-	tests/integration/lua-c-module.sh \
 	tests/integration/isolation-state.sh \
 	tests/integration/json-encode-error.sh \
 	tests/integration/keepalive.sh \
@@ -58,6 +57,7 @@ INTEGRATION_TESTS = \
 	tests/integration/listen-owner.sh \
 	tests/integration/log-reopen.sh \
 	tests/integration/log-reopen-privdrop.sh \
+	tests/integration/lua-c-module.sh \
 	tests/integration/malformed-record.sh \
 	tests/integration/max-connections.sh \
 	tests/integration/method-not-allowed.sh \
@@ -115,7 +115,6 @@ CLEANFILES += tests/integration/testmod.so
 EXTRA_DIST += tests/integration/testmod.c
 dist_check_DATA = \
 	tests/integration/lib.sh \
-	tests/integration/metrics-check.awk \
 	tests/integration/metrics-check.awk \
 	tests/integration/apps/api.lua \
 	tests/integration/apps/bigarray.lua \

@@ -16,8 +16,7 @@ peak_kb() {
 http GET '/big?n=500000' > /dev/null
 assert_status 200
 assert_json .size 500000
-worker=$(ps -o pid= --ppid "$FCGISERVE_PID" | tr -d ' ')
-assert_match '^[0-9]+$' "$worker" "the one worker's pid"
+sole_worker
 before=$(peak_kb "$worker")
 
 http GET '/big?n=33554432' -H 'X-Request-Id: flood-1' > /dev/null

@@ -48,8 +48,7 @@ for spares in 0 2; do
 	note "spare_children = $spares"
 	: > "$FCGISERVE_LOG"
 	start_stack fault.lua workers=1 max_children=2 spare_children=$spares
-	worker=$(ps -o pid= --ppid "$FCGISERVE_PID" | tr -d ' ')
-	assert_match '^[0-9]+$' "$worker" "the one worker's pid"
+	sole_worker
 
 	fault heap-buffer-overflow asan-$spares
 	assert_log "^==$pid==ERROR: AddressSanitizer: heap-buffer-overflow on address"

@@ -9,8 +9,7 @@ requires curl jq
 start_stack api.lua workers=1 spare_children=1 max_children=4 \
     status_path=/fcgiserve-status
 
-worker=$(ps -o pid= --ppid "$FCGISERVE_PID" | tr -d ' ')
-assert_match '^[0-9]+$' "$worker" "the one worker's pid"
+sole_worker
 zygote() { zygote_of "$worker"; }
 spares() { spares_of "$worker"; }
 waits() {

@@ -6,8 +6,7 @@
 requires curl jq
 start_stack api.lua workers=1 spare_children=2
 
-worker=$(ps -o pid= --ppid "$FCGISERVE_PID" | tr -d ' ')
-assert_match '^[0-9]+$' "$worker" "the one worker's pid"
+sole_worker
 zygote() { zygote_of "$worker"; }
 spares() { spares_of "$worker"; }
 wait_for 5 eval '[ "$(spares | wc -l)" -eq 2 ]' ||

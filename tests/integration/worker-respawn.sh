@@ -7,8 +7,7 @@ start_stack api.lua workers=1
 
 http GET /hello/before > /dev/null
 assert_status 200
-worker=$(ps -o pid= --ppid "$FCGISERVE_PID" | tr -d ' ')
-assert_match '^[0-9]+$' "$worker" "the one worker's pid"
+sole_worker
 kill -KILL "$worker"
 wait_for 5 eval "! test -e /proc/$worker" || fail "worker $worker not reaped"
 
