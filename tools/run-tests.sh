@@ -26,12 +26,33 @@ sh tools/build.sh || exit 1
 
 status=0 pass=0 fail=0 skip=0
 
-# show_failures DIR...: the end of the log of every test that failed there,
-# so CI output says why.
+# Why each failing test failed, collected as the stages run and printed
+# once more at the very end, just before the totals, where the tail of a CI
+# log shows it.
+WHY=$(mktemp "${TMPDIR:-/tmp}/run-tests-why.XXXXXX")
+trap 'rm -f "$WHY"' EXIT
+
+# why NAME FILE: NAME failed; its FAIL:/ERROR: lines in FILE (the last
+# few, each with the two lines before it), or else FILE's last lines, go
+# to the final report.
+why() {
+	{
+		echo "--- $1"
+		if grep -qE '^(FAIL|ERROR)' "$2" 2>/dev/null; then
+			grep -B2 -E '^(FAIL|ERROR)' "$2" | tail -n 12
+		else
+			tail -n 6 "$2" 2>/dev/null
+		fi
+	} >> "$WHY"
+}
+
+# show_failures DIR...: the end of the log of every test that failed
+# there, so CI output says why; each also goes to the final report.
 show_failures() {
 	for log in $(find "$@" -name '*.log' ! -name test-suite.log 2>/dev/null); do
 		if grep -qE '^:test-result: (FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null; then
 			echo "===== $log"; tail -n 60 "$log"
+			why "$log" "$log"
 		fi
 	done
 }
@@ -54,7 +75,8 @@ stage() {
 	case $rc in
 	0)	echo "$name: ok ($secs s)" ;;
 	77)	echo "$name: skipped ($secs s)"; tail -n 3 "$out" ;;
-	*)	status=1; echo "$name: FAILED ($secs s)"; tail -n 80 "$out" ;;
+	*)	status=1; echo "$name: FAILED ($secs s)"; tail -n 80 "$out"
+		why "stage $name ($out)" "$out" ;;
 	esac
 	if [ "$trs" != - ] && [ -f "$trs" ]; then
 		count_trs "$trs"
@@ -84,6 +106,8 @@ count_trs $(find tests man -name '*.trs' ! -path 'tests/leak/*')
 [ "$status" -ne 0 ] && [ "$fail" -eq 0 ] && fail=1
 
 stage distcheck distcheck.out - make -j2 distcheck
+# A failed distcheck leaves its build tree, test logs and all.
+[ "$status" -eq 0 ] || show_failures fcgiserve-*/_build
 stage clang-sanitizers clang-sanitizers.out - make -j2 check-clang-sanitizers
 [ "$status" -eq 0 ] || show_failures clang-sanitizers/build/tests \
     clang-sanitizers/build/man
@@ -92,11 +116,16 @@ stage static-binary static-binary.out - make -j2 check-static-binary
     static-binary/build/man
 stage soak check-soak.out tests/leak/soak.trs make check-soak
 stage valgrind check-valgrind.out tests/leak/valgrind.trs make check-valgrind
+[ "$status" -eq 0 ] || show_failures tests/leak
 
 # Every libFuzzer target for a short bounded time (tests/fuzz; 77 = no clang).
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}; export FUZZ_SECONDS
 stage fuzz fuzz.out - sh tests/fuzz/run
 [ "$(id -u)" -ne 0 ] || stage deb check-deb.out - make check-deb
 
+if [ -s "$WHY" ]; then
+	echo "===== what failed, and why"
+	cat "$WHY"
+fi
 echo "$pass passed, $fail failed, $skip skipped"
 exit "$status"

@@ -62,8 +62,14 @@ APPS=$top_srcdir/tests/integration/apps
 
 # ---------------------------------------------------------------- messages
 
+# fail MESSAGE: the test fails.  The line is printed now and once more as
+# the very last line of the test's output, after the logs _cleanup dumps,
+# where the tail of a CI log shows it.  (A fail in a subshell is printed
+# there once; the test then fails on the subshell's status.)
+_fail_reason=
 fail() {
-	printf 'FAIL: %s: %s\n' "$TEST_NAME" "$*" >&2
+	_fail_reason="FAIL: $TEST_NAME: $*"
+	printf '%s\n' "$_fail_reason" >&2
 	exit 1
 }
 
@@ -255,6 +261,8 @@ _cleanup() {
 			_dump "$TMP/last.headers" 30
 			_dump "$TMP/last.body" 30
 		fi
+		[ -z "$_fail_reason" ] || printf -- '--- why\n%s\n' \
+		    "$_fail_reason" >&2
 	fi
 	if [ -n "${KEEP_TMP:-}" ]; then
 		note "kept $TMP"
