@@ -537,12 +537,24 @@ static void
 job_slow_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct job	*j = arg;
-	uint64_t	 ms = since_us(&j->t_run) / 1000;
+	uint64_t	 us = since_us(&j->t_run), ms = us / 1000;
+	uint64_t	 want = (uint64_t)w.pool->slowlog_timeout_ms * 1000;
+	struct timeval	 tv;
 
 	(void)fd;
 	(void)events;
 	if (j->answered || j->reaped || j->timed_out || j->aborted)
 		return;
+	/*
+	 * libevent measures the timer from the time it cached when the loop
+	 * woke, a little before t_run: never ask early, wait out the rest.
+	 */
+	if (us < want) {
+		tv.tv_sec = (want - us) / 1000000;
+		tv.tv_usec = (want - us) % 1000000;
+		evtimer_add(j->ev_slow, &tv);
+		return;
+	}
 	stats_count(STATS_SLOW);
 	log_msg(LOG_LVL_DEBUG, j->rid, "running for %llu ms "
 	    "(slowlog_timeout); asking child %ld for its stack",
