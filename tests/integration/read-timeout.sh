@@ -54,8 +54,8 @@ bad=$(awk '$3 != 200' "$TMP/load")
 [ -z "$bad" ] || fail "requests through nginx failed: $bad"
 during=$(awk -v a="$t_open" -v b="$t_closed" '$1 >= a && $2 <= b' "$TMP/load" | wc -l)
 note "$(wc -l < "$TMP/load") requests through nginx, $during of them while the slow connections were open"
-[ "$during" -ge 5 ] ||
-    fail "only $during requests were served while the slow connections were open"
+[ "$during" -ge 1 ] ||
+    fail "no request through nginx was served while the slow connections were open"
 
 # A 5 s handler on a connection that is silent meanwhile: answered.
 http GET '/sleep?s=5' > /dev/null

@@ -60,8 +60,14 @@ wait_log "\[$new\] pool test: worker ready"
 t_ready=$(now_ms)
 note "killed worker $victim at $t_kill; worker $new ready at $t_ready"
 
-# Load for 3 s more on the respawned pool.
-sleep 3
+# Load on the respawned pool until 8 requests started after it was ready
+# have been answered (counted, not timed: a busy machine only takes longer).
+# after_ready: how many such requests were answered so far.
+after_ready() {
+	cat "$TMP"/load.* 2>/dev/null | awk -v t="$t_ready" '$1 > t' | wc -l
+}
+wait_for 60 eval '[ "$(after_ready)" -ge 8 ]' ||
+    fail "only $(after_ready) requests started after the respawn were answered within 60 s"
 stop_load
 
 cat "$TMP"/load.* > "$TMP/load"
