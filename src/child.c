@@ -18,12 +18,10 @@
 
 #include "buf.h"
 #include "child.h"
+#include "fds.h"
 #include "log.h"
 #include "slowlog.h"
 
-#define CHILD_OUT_FD	3
-#define CHILD_REQ_FD	4
-#define CHILD_SLOW_FD	5		/* the slow log file, if any */
 #define CHILD_DEATH_SIG	SIGTERM		/* sent by the kernel when the
 					   worker dies */
 
@@ -38,27 +36,6 @@ orphaned(int sig)
 	(void)sig;
 	(void)kill(0, SIGKILL);
 	_exit(1);
-}
-
-/*
- * Closes every descriptor from lowfd up: the listening socket, other
- * clients' connections, other children's pipes.  Measured on a 2-vCPU
- * guest, fork + exit: close_range adds ~3 us per child (noise next to
- * ~350 us), the loop over _SC_OPEN_MAX (20000 there) ~4.4 ms, which is
- * why it is only the fallback for kernels and libcs without close_range.
- */
-void
-child_close_from(int lowfd)
-{
-#ifdef HAVE_CLOSE_RANGE
-	if (close_range((unsigned)lowfd, ~0U, 0) == 0)
-		return;
-#endif
-	long	max = sysconf(_SC_OPEN_MAX);
-	int	fd;
-
-	for (fd = lowfd; fd < max; fd++)
-		(void)close(fd);
 }
 
 static int
@@ -132,8 +109,8 @@ child_fork(void)
 /*
  * Everything a child does before it can take a request: die with the
  * worker, reset signals, lead its own process group, keep only fds 0-2,
- * outfd (as 3) and reqfd (as 4, if any), allocate from fresh pages and
- * reseed.  For a spare all of this happens before the request exists.
+ * outfd, reqfd (if any) and the slow log in their places (fds.h),
+ * allocate from fresh pages and reseed.  For a spare all of this happens before the request exists.
  */
 static void
 child_prepare(struct lua_app *app, int outfd, int reqfd, pid_t parent)
@@ -143,7 +120,7 @@ child_prepare(struct lua_app *app, int outfd, int reqfd, pid_t parent)
 	struct sigaction	 sa;
 	sigset_t		 none;
 	size_t			 i;
-	int			 fd, slowfd;
+	int			 fd, want[FD_NSLOTS];
 
 	/*
 	 * Its own process group, so programs a handler starts die with it
@@ -170,29 +147,17 @@ child_prepare(struct lua_app *app, int outfd, int reqfd, pid_t parent)
 		_exit(1);
 	/* Before unblocking: a slow log request must never kill it. */
 	slowlog_child_init(lua_app_state(app), slowlog_fd() != -1 ?
-	    CHILD_SLOW_FD : -1);
+	    FD_SLOWLOG : -1);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 
 	log_child_init();
-	/* Out of the way first, so moving one cannot clobber another. */
-	if (reqfd != -1 && (reqfd = fcntl(reqfd, F_DUPFD_CLOEXEC,
-	    CHILD_SLOW_FD + 1)) == -1)
-		_exit(1);
-	if ((slowfd = slowlog_fd()) != -1 && (slowfd = fcntl(slowfd,
-	    F_DUPFD_CLOEXEC, CHILD_SLOW_FD + 1)) == -1)
-		_exit(1);
 	/* Close-on-exec, so os.execute()'d programs cannot hold them. */
-	if (outfd != CHILD_OUT_FD && dup3(outfd, CHILD_OUT_FD, O_CLOEXEC) == -1)
+	want[0] = outfd;
+	want[1] = reqfd;
+	want[2] = slowlog_fd();
+	if (fds_layout(want) == -1)
 		_exit(1);
-	if (reqfd != -1 && dup3(reqfd, CHILD_REQ_FD, O_CLOEXEC) == -1)
-		_exit(1);
-	if (slowfd != -1 && dup3(slowfd, CHILD_SLOW_FD, O_CLOEXEC) == -1)
-		_exit(1);
-	child_close_from(slowfd != -1 ? CHILD_SLOW_FD + 1 : reqfd != -1 ?
-	    CHILD_REQ_FD + 1 : CHILD_OUT_FD + 1);
-	if (slowfd != -1 && reqfd == -1)
-		(void)close(CHILD_REQ_FD);
 	/* print() in a handler goes to the error log, not the master's stdout;
 	   io.read() sees end of file, not the master's stdin. */
 	(void)dup2(STDERR_FILENO, STDOUT_FILENO);
@@ -225,7 +190,7 @@ child_answer(struct lua_app *app, const struct request *req, const char *rid)
 		_exit(1);
 	len = (uint32_t)(out.len - 4);
 	memcpy(out.data, &len, sizeof(len));
-	if (write_all(CHILD_OUT_FD, out.data, out.len) == -1)
+	if (write_all(FD_OUT, out.data, out.len) == -1)
 		_exit(1);
 	_exit(0);
 }
@@ -270,15 +235,15 @@ child_spare(struct lua_app *app, int reqfd, int outfd, pid_t parent)
 	child_prepare(app, outfd, reqfd, parent);
 	/* Idle until the worker hands over a request, or retires us. */
 	if (buf_reserve(&msg, 4) == -1 ||
-	    (n = read_full(CHILD_REQ_FD, msg.data, 4)) == 0)
+	    (n = read_full(FD_REQ, msg.data, 4)) == 0)
 		_exit(0);
 	if (n == -1 || (len = request_packed_len(msg.data)) < 4 ||
 	    buf_reserve(&msg, len) == -1 ||
-	    read_full(CHILD_REQ_FD, msg.data + 4, len - 4) != (ssize_t)(len - 4) ||
+	    read_full(FD_REQ, msg.data + 4, len - 4) != (ssize_t)(len - 4) ||
 	    request_unpack(msg.data, len, &req, &rid) == -1) {
 		log_msg(LOG_LVL_ERROR, NULL, "spare child: bad request message");
 		_exit(1);
 	}
-	(void)close(CHILD_REQ_FD);
+	(void)close(FD_REQ);
 	child_answer(app, &req, rid);
 }

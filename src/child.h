@@ -24,9 +24,6 @@ void	child_set_limits(size_t memory, int cpu_seconds, int open_files);
  */
 pid_t	child_fork(void);
 
-/* Closes every fd from lowfd up (close_range where the kernel has it). */
-void	child_close_from(int lowfd);
-
 /*
  * Runs in the freshly forked child (signals blocked by the parent around
  * fork): dies with its parent, resets signals, closes every fd but 0-2

@@ -80,6 +80,12 @@ slowlog_set_fd(int fd)
 	slow_fd = fd;
 }
 
+void
+slowlog_renumber(int fd)
+{
+	slow_fd = fd;
+}
+
 int
 slowlog_fd(void)
 {

@@ -31,6 +31,8 @@ int	slowlog_file_open(const struct pool_conf *p);
  * elsewhere, e.g. by the master for a worker that may not reopen it.
  */
 void	slowlog_set_fd(int fd);
+/* The same file now sits at fd; the old number is no longer ours. */
+void	slowlog_renumber(int fd);
 /* The open slow log file, for the child to keep; -1 for the error log. */
 int	slowlog_fd(void);
 /* Worker: asks child pid, elapsed_ms into its request, for its stack. */

@@ -20,12 +20,10 @@
 
 #include "child.h"
 #include "ctl.h"
+#include "fds.h"
 #include "log.h"
 #include "slowlog.h"
 #include "zygote.h"
-
-#define ZYGOTE_FD	3
-#define ZYGOTE_SLOW_FD	4	/* the pool's slow log file, if any */
 
 static char	comm[16];	/* the worker's process name, for spares */
 
@@ -49,7 +47,7 @@ clone_sibling(void)
 static void
 zygote_fork(struct lua_app *app, pid_t worker)
 {
-	struct pollfd	pfd = { ZYGOTE_FD, POLLOUT, 0 };
+	struct pollfd	pfd = { FD_CTL, POLLOUT, 0 };
 	pid_t		pid = -1;
 	int32_t		arg;
 	int		req[2] = { -1, -1 }, out[2] = { -1, -1 }, fds[2], i;
@@ -62,7 +60,7 @@ zygote_fork(struct lua_app *app, pid_t worker)
 	arg = pid == -1 ? -errno : pid;
 	fds[0] = req[1];
 	fds[1] = out[0];
-	while (ctl_send(ZYGOTE_FD, CTL_SPARE, arg, fds, pid == -1 ? 0 : 2) ==
+	while (ctl_send(FD_CTL, CTL_SPARE, arg, fds, pid == -1 ? 0 : 2) ==
 	    -1) {
 		if (errno != EAGAIN)
 			_exit(0);	/* the worker is gone */
@@ -83,17 +81,17 @@ zygote_reopen(struct ctl_msg *m)
 	int	fds[LOG_NFILES];
 
 	ctl_unpack(m, fds, LOG_NFILES);
-	if (fds[LOG_FILE_SLOW] != -1 && slowlog_fd() == ZYGOTE_SLOW_FD)
-		(void)dup3(fds[LOG_FILE_SLOW], ZYGOTE_SLOW_FD, O_CLOEXEC);
+	if (fds[LOG_FILE_SLOW] != -1 && slowlog_fd() == FD_SLOWLOG)
+		(void)dup3(fds[LOG_FILE_SLOW], FD_SLOWLOG, O_CLOEXEC);
 	log_files_install(fds);		/* the error log as fd 2; closes all */
 }
 
 static void __attribute__((noreturn))
 zygote_main(struct lua_app *app, int fd, pid_t worker)
 {
-	struct pollfd	pfd = { ZYGOTE_FD, POLLIN, 0 };
+	struct pollfd	pfd = { FD_CTL, POLLIN, 0 };
 	struct ctl_msg	m;
-	int		r;
+	int		r, want[FD_NSLOTS];
 
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != worker)
@@ -101,18 +99,16 @@ zygote_main(struct lua_app *app, int fd, pid_t worker)
 	/* "zygote" in ps(1) and top(1); its spares go back to the name. */
 	(void)prctl(PR_GET_NAME, comm);
 	(void)prctl(PR_SET_NAME, "zygote");
-	if (fd != ZYGOTE_FD && dup3(fd, ZYGOTE_FD, O_CLOEXEC) == -1)
+	want[0] = fd;
+	want[1] = -1;
+	want[2] = slowlog_fd();
+	if (fds_layout(want) == -1)
 		_exit(1);
-	/* Spares keep the slow log open: it must survive the closing. */
-	if (slowlog_fd() != -1) {
-		if (dup3(slowlog_fd(), ZYGOTE_SLOW_FD, O_CLOEXEC) == -1)
-			_exit(1);
-		slowlog_set_fd(ZYGOTE_SLOW_FD);
-	}
-	child_close_from(slowlog_fd() != -1 ? ZYGOTE_SLOW_FD + 1 :
-	    ZYGOTE_FD + 1);
+	/* Its spares find the slow log here (the old number is closed). */
+	if (want[2] != -1)
+		slowlog_renumber(FD_SLOWLOG);
 	for (;;) {
-		if ((r = ctl_recv(ZYGOTE_FD, &m)) == -1 && errno == EAGAIN) {
+		if ((r = ctl_recv(FD_CTL, &m)) == -1 && errno == EAGAIN) {
 			(void)poll(&pfd, 1, -1);
 			continue;
 		}

@@ -92,6 +92,7 @@ INTEGRATION_TESTS = \
 	tests/integration/spare-wait.sh \
 	tests/integration/spare-zygote.sh \
 	tests/integration/slowlog.sh \
+	tests/integration/slowlog-zygote.sh \
 	tests/integration/status-counters.sh \
 	tests/integration/status-workers.sh \
 	tests/integration/status.sh \
