@@ -1316,6 +1316,21 @@ accept_cb(evutil_socket_t lfd, short events, void *arg)
 	}
 }
 
+/*
+ * The last thing a worker does: reap every child, so none is left a
+ * zombie under an init that does not reap.  Request children are done
+ * when the loop ends; the zygote and idle spares are killed here; a spare
+ * the zygote cloned but never announced exits at the end of file on its
+ * request pipe, whose other ends died with the zygote and our socket.
+ */
+static void
+reap_all(void)
+{
+	spare_stop();
+	while (waitpid(-1, NULL, 0) != -1 || errno == EINTR)
+		;
+}
+
 static void
 maybe_exit(void)
 {
@@ -1505,6 +1520,7 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 	if (ctl_send(ctl_fd, CTL_READY, 0, NULL, 0) == -1)
 		log_warn("telling the master this worker is ready");
 	event_base_dispatch(w.base);
+	reap_all();
 
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		event_free(w.ev_sig[i]);

@@ -188,6 +188,17 @@ _descendants() {
 	echo $out
 }
 
+# _zombies PID...: those of the PIDs that are zombies now.
+_zombies() {
+	local p s out=""
+	for p in "$@"; do
+		read -r s 2>/dev/null < "/proc/$p/stat" || continue
+		s=${s##*) }
+		[ "${s%% *}" != Z ] || out+=" $p"
+	done
+	echo $out
+}
+
 # _pids_with_arg STRING: live processes with STRING in an argument.  Forked
 # workers and request children keep the master's command line, and it holds
 # this test's unique config path, so this finds them even after they were
@@ -261,7 +272,7 @@ _cleanup() {
 			_dump "$TMP/last.headers" 30
 			_dump "$TMP/last.body" 30
 		fi
-		[ -z "$_fail_reason" ] || printf -- '--- why\n%s\n' \
+		[ -z "$_fail_reason" ] || printf -- '\n--- why\n%s\n' \
 		    "$_fail_reason" >&2
 	fi
 	if [ -n "${KEEP_TMP:-}" ]; then
@@ -444,6 +455,13 @@ wait_fcgiserve_stopped() {
 		_leftovers+=" $left"	# for _cleanup to kill
 		ps -o pid,ppid,stat,args -p "${left# }" >&2 || true
 		fail "processes left running after fcgiserve exited:$left"
+	fi
+	# Nor unreaped: under an init that does not reap (a container's),
+	# a zombie left by a worker would stay for good.
+	left=$(_zombies $_stop_tree)
+	if [ -n "$left" ]; then
+		ps -o pid,ppid,stat,args -p "$left" >&2 || true
+		fail "processes left unreaped (zombies) after fcgiserve exited: $left"
 	fi
 	# Under --enable-sanitizers a report from any fcgiserve process (master,
 	# worker or child) lands in its log: that is a failure, whatever the
