@@ -111,19 +111,8 @@ push_path(lua_State *L, const struct request *r)
 	}
 }
 
-/* Sets t[name] = value unless already set: the first param wins. */
-static void
-set_first(lua_State *L, int t)
-{
-	lua_pushvalue(L, -2);
-	if (lua_rawget(L, t) == LUA_TNIL) {
-		lua_pop(L, 1);
-		lua_rawset(L, t);
-	} else
-		lua_pop(L, 3);
-}
-
-/* req.headers and req.env, both from the params. */
+/* req.headers and req.env, both from the params; a name sent twice has
+   its last value, as request_param. */
 static void
 push_headers_env(lua_State *L, const struct request *r)
 {
@@ -141,7 +130,7 @@ push_headers_env(lua_State *L, const struct request *r)
 		p = &r->params[i];
 		lua_pushstring(L, p->name);
 		lua_pushlstring(L, p->value, p->value_len);
-		set_first(L, e);
+		lua_rawset(L, e);
 
 		if (strncmp(p->name, "HTTP_", 5) == 0 && p->name[5] != '\0')
 			s = p->name + 5;
@@ -156,7 +145,7 @@ push_headers_env(lua_State *L, const struct request *r)
 			    (char)tolower((unsigned char)*s));
 		luaL_pushresult(&b);
 		lua_pushlstring(L, p->value, p->value_len);
-		set_first(L, h);
+		lua_rawset(L, h);
 	}
 }
 

@@ -32,7 +32,12 @@ int		 request_add_param(struct request *, const char *name,
 		    size_t name_len, const char *value, size_t value_len);
 /* Appends body bytes.  Returns 0, or -1 on allocation failure. */
 int		 request_append_body(struct request *, const void *, size_t);
-/* The value of the first param called name, or NULL. */
+/*
+ * The value of the last param called name, or NULL.  A front end sends a
+ * name twice when a site overrides a stock param (nginx: "include
+ * fastcgi_params; fastcgi_param DOCUMENT_URI $uri;"): the last is the one
+ * the site's author meant.
+ */
 const char	*request_param(const struct request *, const char *name);
 /*
  * Percent-decodes src[0..len) into dst (which must hold len + 1 bytes);

@@ -40,7 +40,6 @@
 #include "scgi.h"
 
 #define SCGI_CONTENT_LENGTH	"CONTENT_LENGTH"
-#define SCGI_NAME_SHOWN		32	/* header name bytes in an errstr */
 
 enum scgi_state {
 	SCGI_ST_LENGTH,			/* netstring length digits, then ':' */
@@ -98,22 +97,6 @@ scgi_fail(struct scgi_parser *p, const char *fmt, ...)
 	va_end(ap);
 	p->errstr = p->errbuf;
 	return REQ_EV_ERROR;
-}
-
-/* A peer's header name made safe for a log line: short and printable. */
-static const char *
-scgi_shown(char dst[SCGI_NAME_SHOWN + 4], const char *name)
-{
-	size_t	 i;
-
-	for (i = 0; name[i] != '\0' && i < SCGI_NAME_SHOWN; i++)
-		dst[i] = name[i] >= 0x20 && name[i] <= 0x7e ? name[i] : '?';
-	if (name[i] != '\0') {
-		memcpy(dst + i, "...", 3);
-		i += 3;
-	}
-	dst[i] = '\0';
-	return dst;
 }
 
 static int
@@ -229,32 +212,27 @@ scgi_headers_decode(struct scgi_parser *p, struct request *req)
 	return REQ_EV_NEED_MORE;
 }
 
-static int
-scgi_name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char * const *)a, *(const char * const *)b);
-}
-
+/*
+ * A header sent twice is a site overriding a stock param (nginx: "include
+ * scgi_params; scgi_param DOCUMENT_URI $uri;"): the last value counts
+ * (request_param).  Not for the body's length: two different
+ * CONTENT_LENGTH values leave the request's end in doubt.
+ */
 static enum request_event_type
-scgi_duplicates(struct scgi_parser *p, const struct request *req)
+scgi_content_lengths(struct scgi_parser *p, const struct request *req)
 {
-	const char	**names;
-	char		  shown[SCGI_NAME_SHOWN + 4];
-	size_t		  i;
+	const struct request_param	*first = &req->params[0], *q;
+	size_t				 i;
 
-	if ((names = calloc(req->nparams, sizeof(*names))) == NULL)
-		return scgi_fail(p, "out of memory");
-	for (i = 0; i < req->nparams; i++)
-		names[i] = req->params[i].name;
-	qsort(names, req->nparams, sizeof(*names), scgi_name_cmp);
-	for (i = 1; i < req->nparams; i++)
-		if (strcmp(names[i - 1], names[i]) == 0)
-			break;
-	if (i < req->nparams)
-		scgi_fail(p, "duplicate SCGI header %s",
-		    scgi_shown(shown, names[i]));
-	free(names);
-	return i < req->nparams ? REQ_EV_ERROR : REQ_EV_NEED_MORE;
+	for (i = 1; i < req->nparams; i++) {
+		q = &req->params[i];
+		if (strcmp(q->name, SCGI_CONTENT_LENGTH) == 0 &&
+		    (q->value_len != first->value_len ||
+		    memcmp(q->value, first->value, q->value_len) != 0))
+			return scgi_fail(p, "conflicting SCGI "
+			    SCGI_CONTENT_LENGTH " values");
+	}
+	return REQ_EV_NEED_MORE;
 }
 
 /* The netstring is complete: decode and check it, then await the body. */
@@ -271,7 +249,7 @@ scgi_headers_end(struct scgi_parser *p, struct request_event *ev)
 	if ((t = scgi_headers_decode(p, req)) == REQ_EV_TOO_LARGE)
 		return scgi_too_large(p, req, ev);
 	if (t != REQ_EV_NEED_MORE ||
-	    (t = scgi_duplicates(p, req)) != REQ_EV_NEED_MORE)
+	    (t = scgi_content_lengths(p, req)) != REQ_EV_NEED_MORE)
 		goto fail;
 	if (scgi_content_length(req->params[0].value,
 	    req->params[0].value_len, &clen) == -1) {

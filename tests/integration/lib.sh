@@ -505,7 +505,8 @@ nginx_site_files() {
 # serving the SHIPPED nginx/*.conf files for $PROTOCOL (copied into
 # $TMP/nginx with the upstream address and the listen port substituted) on
 # 127.0.0.1:$NGINX_PORT.  UPSTREAM is an nginx server address, default
-# unix:$TMP/fcgiserve.sock.
+# unix:$TMP/fcgiserve.sock.  NGINX_EXTRA_PARAMS, if set, are lines (e.g.
+# "fastcgi_param NAME value;") added after each include of the params.
 start_nginx() {
 	local upstream=${1:-unix:$TMP/fcgiserve.sock} d=$TMP/nginx try
 	local src=$top_srcdir/nginx site params stock
@@ -520,6 +521,15 @@ start_nginx() {
 		    -e "s|^\([[:space:]]*\)listen 80;|\1listen 127.0.0.1:$NGINX_PORT;|" \
 		    -e '/^[[:space:]]*listen \[::\]:80;/d' \
 		    "$src/$site" > "$d/$site"
+		# NGINX_EXTRA_PARAMS: lines a site adds after the params
+		# files, in every location that passes requests on.
+		if [ -n "${NGINX_EXTRA_PARAMS:-}" ]; then
+			printf '%s\n' "$NGINX_EXTRA_PARAMS" > "$d/extra-params"
+			sed -i "/^[[:space:]]*include $params;/r $d/extra-params" \
+			    "$d/$site"
+			grep -Fq "$NGINX_EXTRA_PARAMS" "$d/$site" ||
+			    fail "nginx/$site has no 'include $params;' to add params after"
+		fi
 		grep -Fq "server $upstream;" "$d/$site" &&
 		grep -Fq "listen 127.0.0.1:$NGINX_PORT;" "$d/$site" &&
 		! grep -Eq '^[[:space:]]*listen (\[::\]:)?80;' "$d/$site" ||

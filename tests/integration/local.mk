@@ -67,6 +67,7 @@ INTEGRATION_TESTS = \
 	tests/integration/nonroot-identity.sh \
 	tests/integration/not-found.sh \
 	tests/integration/overload-503.sh \
+	tests/integration/param-override.sh \
 	tests/integration/parallel.sh \
 	tests/integration/queue.sh \
 	tests/integration/read-timeout.sh \
@@ -183,6 +184,7 @@ SCGI_INTEGRATION_TESTS = \
 	tests/integration/scgi/nginx-configtest.sh \
 	tests/integration/scgi/not-found.sh \
 	tests/integration/scgi/overload-503.sh \
+	tests/integration/scgi/param-override.sh \
 	tests/integration/scgi/parallel.sh \
 	tests/integration/scgi/queue.sh \
 	tests/integration/scgi/read-timeout.sh \
