@@ -159,3 +159,13 @@ response_summary(const char *data, size_t len, int *status, size_t *body_len)
 	if ((end = memmem(data, len, "\r\n\r\n", 4)) != NULL)
 		*body_len = len - (size_t)(end + 4 - data);
 }
+
+size_t
+response_head_len(const char *data, size_t len)
+{
+	const char	*end;
+
+	if ((end = memmem(data, len, "\r\n\r\n", 4)) == NULL)
+		return len;
+	return (size_t)(end + 4 - data);
+}

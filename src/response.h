@@ -43,5 +43,11 @@ int		 response_error(struct buf *, int status, const char *message,
  */
 void		 response_summary(const char *data, size_t len, int *status,
 		    size_t *body_len);
+/*
+ * The length of a complete response's status line and headers, blank line
+ * included: what a HEAD request is sent (RFC 3875 4.3.2: no body, the
+ * headers a GET would have, Content-Length too).
+ */
+size_t		 response_head_len(const char *data, size_t len);
 
 #endif

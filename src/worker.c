@@ -255,6 +255,17 @@ conn_flush(struct conn *c)
 		conn_write_cb(c->bev, c);
 }
 
+/* What of a complete answer goes out: for HEAD, no body (RFC 3875 4.3.2). */
+static size_t
+answer_len(const struct request *req, const void *data, size_t len)
+{
+	const char	*method = request_param(req, "REQUEST_METHOD");
+
+	if (method != NULL && strcmp(method, "HEAD") == 0)
+		return response_head_len(data, len);
+	return len;
+}
+
 /*
  * Frames a complete answer into to, or the connection's output if NULL;
  * the request id is free again afterwards.  w.stage must be flushed
@@ -266,6 +277,7 @@ conn_frame(struct conn *c, const struct request *req, const void *data,
 {
 	if (to == NULL)
 		to = bufferevent_get_output(c->bev);
+	len = answer_len(req, data, len);
 	if (w.codec->write_response(req->id, data, len, emit_evbuffer, to) != 0)
 		log_warnx("%s: cannot queue response", c->peer);
 	w.codec->request_done(c->parser, req->id);
@@ -317,7 +329,8 @@ access_note(const struct request *req, const char *rid,
 	memset(&e, 0, sizeof(e));
 	e.req = req;
 	e.rid = rid;
-	response_summary(data, len, &e.status, &e.body_bytes);
+	response_summary(data, answer_len(req, data, len), &e.status,
+	    &e.body_bytes);
 	e.duration_us = since_us(t_start);
 	clock_gettime(CLOCK_REALTIME, &e.time);
 	accesslog_write(&e);
@@ -330,7 +343,8 @@ access_note(const struct request *req, const char *rid,
 static void
 job_frame(struct job *j, const void *data, size_t len, struct evbuffer *to)
 {
-	response_summary(data, len, &j->status, &j->body_bytes);
+	response_summary(data, answer_len(j->req, data, len), &j->status,
+	    &j->body_bytes);
 	j->dur_us = since_us(&j->t_start);
 	clock_gettime(CLOCK_REALTIME, &j->t_answer);
 	stats_status_class(j->status);

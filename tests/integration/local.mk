@@ -36,6 +36,7 @@ INTEGRATION_TESTS = \
 	tests/integration/handler-error.sh \
 	tests/integration/handler-spawn.sh \
 	tests/integration/head.sh \
+	tests/integration/head-raw.sh \
 	tests/integration/header-injection.sh \
 	tests/integration/isolation-random.sh \
 	tests/integration/isolation-state.sh \
@@ -159,6 +160,7 @@ SCGI_INTEGRATION_TESTS = \
 	tests/integration/scgi/handler-error.sh \
 	tests/integration/scgi/handler-spawn.sh \
 	tests/integration/scgi/head.sh \
+	tests/integration/scgi/head-raw.sh \
 	tests/integration/scgi/header-injection.sh \
 	tests/integration/scgi/isolation-random.sh \
 	tests/integration/scgi/isolation-state.sh \
