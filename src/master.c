@@ -44,6 +44,7 @@
 #define RESPAWN_QUICK_MS	5000	/* a worker dying sooner counts as a failure */
 #define RESPAWN_MAX_DELAY_MS	10000
 #define APP_LOAD_TIMEOUT_S	60	/* an app's top level must finish */
+#define ORPHAN_WAIT_MS		2000	/* for a killed worker's children */
 /* New workers not all ready by then: the old ones stop anyway. */
 #define READY_TIMEOUT_MS	((APP_LOAD_TIMEOUT_S + 5) * 1000ULL)
 
@@ -718,6 +719,27 @@ wait_events(void)
 	free(who);
 }
 
+/*
+ * The workers are gone; what a killed one left behind is dying of its
+ * death signal and comes to us (the subreaper): reap it, for a bounded
+ * time (a process that escaped its group, say a daemon a handler
+ * started, goes on under init).
+ */
+static void
+reap_orphans(void)
+{
+	pid_t	pid;
+	int	i;
+
+	for (i = 0; i < ORPHAN_WAIT_MS / 10; i++) {
+		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+			;
+		if (pid == -1 && errno == ECHILD)
+			return;
+		(void)poll(NULL, 0, 10);
+	}
+}
+
 int
 master_run(struct conf *conf)
 {
@@ -729,6 +751,13 @@ master_run(struct conf *conf)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * What a worker leaves when it is killed (shutdown_timeout, a crash)
+	 * comes to us, not to init: its zygote, spares and request children
+	 * die with it (their death signal) and are reaped here, never left
+	 * as zombies under an init that does not reap.
+	 */
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1);
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGHUP);
@@ -766,6 +795,7 @@ master_run(struct conf *conf)
 		gen_free(g);
 	}
 	close(sigfd);
+	reap_orphans();
 	log_info("stopped");
 	return 0;
 }
