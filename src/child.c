@@ -174,22 +174,23 @@ child_prepare(struct lua_app *app, int outfd, int reqfd, pid_t parent)
 static void	child_answer(struct lua_app *, const struct request *,
 		    const char *) __attribute__((noreturn));
 
-/* Runs the handler and writes the length-prefixed answer to fd 3. */
+/* Runs the handler and writes its answer, head first, to FD_OUT. */
 static void
 child_answer(struct lua_app *app, const struct request *req, const char *rid)
 {
-	struct buf	out = BUF_INIT;
-	uint32_t	len;
+	struct buf		out = BUF_INIT;
+	struct child_head	head;
 
-	if (buf_add(&out, "\0\0\0\0", 4) == -1)
+	memset(&head, 0, sizeof(head));
+	if (buf_add(&out, &head, sizeof(head)) == -1)
 		_exit(1);
 	slowlog_child_request(req, rid);
-	(void)lua_app_handle(app, req, rid, &out);
+	head.status = (uint32_t)lua_app_handle(app, req, rid, &out);
 	slowlog_child_request(NULL, NULL);
-	if (out.len - 4 > UINT32_MAX)
+	if (out.len - sizeof(head) > UINT32_MAX)
 		_exit(1);
-	len = (uint32_t)(out.len - 4);
-	memcpy(out.data, &len, sizeof(len));
+	head.len = (uint32_t)(out.len - sizeof(head));
+	memcpy(out.data, &head, sizeof(head));
 	if (write_all(FD_OUT, out.data, out.len) == -1)
 		_exit(1);
 	_exit(0);

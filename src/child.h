@@ -5,9 +5,21 @@
 #define FCGISERVE_CHILD_H
 
 #include <sys/types.h>
+#include <stdint.h>
 
 #include "lua_app.h"
 #include "request.h"
+
+/*
+ * What a request child writes to its answer pipe, in one write where the
+ * pipe allows: this head (host order), then len bytes of CGI response.
+ * status is what the handler's result chose: the worker need not parse
+ * the response for it.
+ */
+struct child_head {
+	uint32_t	len;
+	uint32_t	status;
+};
 
 /*
  * Resource limits every later child sets on itself right after fork
@@ -27,9 +39,8 @@ pid_t	child_fork(void);
 /*
  * Runs in the freshly forked child (signals blocked by the parent around
  * fork): dies with its parent, resets signals, closes every fd but 0-2
- * and outfd, reseeds, runs the handler and writes the response to outfd
- * as a 4-byte length (host order) followed by the CGI response, in one
- * write where the pipe allows.  Never returns.
+ * and outfd, reseeds, runs the handler and writes its answer to outfd
+ * (struct child_head, then the CGI response).  Never returns.
  */
 void	child_run(struct lua_app *, const struct request *,
 	    const char *request_id, int outfd, pid_t parent)

@@ -114,8 +114,6 @@ int
 master_test_apps(const struct conf *conf)
 {
 	struct pool_conf	*p;
-	struct lua_app		*app;
-	char			 err[2048];
 	pid_t			 pid;
 	int			 status, bad = 0;
 
@@ -128,29 +126,10 @@ master_test_apps(const struct conf *conf)
 			log_warn("fork");
 			return -1;
 		case 0:
-			/* Log files are opened before the drop, as workers do. */
-			if (accesslog_open(p) == -1) {
-				log_msg(LOG_LVL_ERROR, NULL, "pool %s: access_log "
-				    "%s: %s", p->name, p->access_log,
-				    strerror(errno));
-				_exit(1);
-			}
-			if (slowlog_open(p) == -1) {
-				log_msg(LOG_LVL_ERROR, NULL, "pool %s: slowlog %s: "
-				    "%s", p->name, p->slowlog, strerror(errno));
-				_exit(1);
-			}
-			/* Load as the workers will: same user, bounded time. */
+			/* Prepared exactly as a worker is, in bounded time. */
 			close_inherited(-1, -1);
-			priv_drop(p);
 			alarm(APP_LOAD_TIMEOUT_S);
-			if ((app = lua_app_load(p->app, err, sizeof(err))) ==
-			    NULL) {
-				log_msg(LOG_LVL_ERROR, NULL, "pool %s: %s",
-				    p->name, err);
-				_exit(1);
-			}
-			_exit(0);
+			_exit(worker_prepare(p) == NULL ? 1 : 0);
 		}
 		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 			;

@@ -1,0 +1,806 @@
+/*
+ * A request's life in the worker (job.h).
+ *
+ *   admit --slot--> WAITING --spare--> RUNNING --answer read--> ANSWERED
+ *     |               |  ^               |                        |
+ *   queue/503         |  (children.c)    kill: timeout, abort,    |
+ *     |               |                  overflow, peer gone      |
+ *   QUEUED --slot-----+                  v                        |
+ *                                      KILLED --------------------+
+ *                                                                 v
+ *                                        the child is reaped: job_finish
+ *
+ * A job holds a max_children slot from WAITING until its child is
+ * reaped: an answer goes out as soon as it is read, the child's teardown
+ * overlaps the trip back to nginx.  job_finish is the one teardown,
+ * reached from every state; it writes the access log line.
+ */
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/random.h>
+
+#include <event2/event.h>
+
+#include "accesslog.h"
+#include "buf.h"
+#include "child.h"
+#include "children.h"
+#include "conn.h"
+#include "job.h"
+#include "log.h"
+#include "response.h"
+#include "slowlog.h"
+#include "stats.h"
+#include "status.h"
+
+#define RID_MAX			64
+#define PIPE_READ_CHUNK		65536
+
+enum job_state {		/* in this order: a slot from WAITING on */
+	JOB_NEW,		/* on no list yet */
+	JOB_QUEUED,		/* no max_children slot yet */
+	JOB_WAITING,		/* a slot; its child waits for a spare */
+	JOB_RUNNING,		/* its child runs; its answer is read */
+	JOB_ANSWERED,		/* answer sent; only the reaping is left */
+	JOB_KILLED		/* child killed before it answered: why */
+};
+
+enum job_why {
+	WHY_NONE,
+	WHY_TIMEOUT,		/* request_timeout: 504 */
+	WHY_ABORT,		/* the peer's FCGI_ABORT_REQUEST: no answer */
+	WHY_OVERFLOW,		/* max_response_size, or no memory: 500 */
+	WHY_GONE		/* the peer closed the connection */
+};
+
+struct job {
+	TAILQ_ENTRY(job)	 entry;		/* js.queue or js.slots */
+	enum job_state		 state;
+	enum job_why		 why;		/* KILLED */
+	struct conn		*conn;		/* NULL once answered or the
+						   peer is gone */
+	struct request		*req;
+	char			 rid[RID_MAX + 1];
+	struct child		 child;		/* children.c's handle */
+	struct event		*ev_out;	/* the child's pipe */
+	struct event		*ev_timeout;	/* request_timeout */
+	struct event		*ev_slow;	/* slowlog_timeout, or NULL */
+	struct buf		 out;		/* length prefix + answer */
+	struct timespec		 t_start;	/* complete (CLOCK_MONOTONIC) */
+	struct timespec		 t_run;		/* given a child (same clock) */
+	struct timespec		 t_answer;	/* answered (CLOCK_REALTIME) */
+	uint64_t		 dur_us;	/* t_start -> answer framed */
+	int			 status;	/* answered; 0: not (yet) */
+	size_t			 body_bytes;
+	struct rusage		 ru;		/* the child's, once reaped */
+	unsigned		 has_ru:1;
+};
+
+TAILQ_HEAD(jobq, job);
+
+static struct {
+	struct worker	*w;
+	struct jobq	 queue;		/* QUEUED */
+	struct jobq	 slots;		/* every other state */
+	int		 nqueued;
+	int		 nslots;
+	uint64_t	 rid_key;	/* random, per worker */
+	uint64_t	 rid_seq;
+} js;
+
+static void	job_finish(struct job *);
+
+#define JOB_OF(c)	((struct job *)(void *)((char *)(c) - \
+			    offsetof(struct job, child)))
+
+/* ---------------------------------------------------------------- ids */
+
+/* Request ids come from nginx or clients: keep them log- and JSON-safe. */
+static int
+rid_valid(const char *s)
+{
+	size_t	i;
+
+	if (s == NULL || s[0] == '\0')
+		return 0;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i >= RID_MAX)
+			return 0;
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || strchr("._-:", s[i])))
+			return 0;
+	}
+	return 1;
+}
+
+static uint64_t
+splitmix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static void
+rid_for(const struct request *req, char rid[RID_MAX + 1])
+{
+	const char	*v;
+
+	if (rid_valid(v = request_param(req, "REQUEST_ID")) ||
+	    rid_valid(v = request_param(req, "HTTP_X_REQUEST_ID"))) {
+		snprintf(rid, RID_MAX + 1, "%s", v);
+		return;
+	}
+	snprintf(rid, RID_MAX + 1, "%016llx%016llx",
+	    (unsigned long long)js.rid_key,
+	    (unsigned long long)splitmix64(js.rid_key + ++js.rid_seq));
+}
+
+/* ---------------------------------------------------------------- answers */
+
+static uint64_t
+since_us(const struct timespec *t0)
+{
+	struct timespec	now;
+	int64_t		us;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	us = (int64_t)(now.tv_sec - t0->tv_sec) * 1000000 +
+	    (now.tv_nsec - t0->tv_nsec) / 1000;
+	return us > 0 ? (uint64_t)us : 0;
+}
+
+/* A HEAD answer's body is not sent, and not counted. */
+static size_t
+sent_len(const struct request *req, const void *data, size_t len)
+{
+	const char	*method = request_param(req, "REQUEST_METHOD");
+
+	if (method != NULL && strcmp(method, "HEAD") == 0)
+		return response_head_len(data, len);
+	return len;
+}
+
+/* One access log line about a request answered without a job. */
+static void
+access_note(const struct request *req, const char *rid,
+    const struct timespec *t_start, const void *data, size_t len)
+{
+	struct accesslog_entry	e;
+
+	if (!accesslog_enabled())
+		return;
+	memset(&e, 0, sizeof(e));
+	e.req = req;
+	e.rid = rid;
+	response_summary(data, sent_len(req, data, len), &e.status,
+	    &e.body_bytes);
+	e.duration_us = since_us(t_start);
+	clock_gettime(CLOCK_REALTIME, &e.time);
+	accesslog_write(&e);
+}
+
+/*
+ * Answers j with a complete CGI response of that status, and keeps what
+ * the counters and the access log need of it.  j no longer needs its
+ * connection afterwards.
+ */
+static void
+job_answer(struct job *j, int status, const void *data, size_t len)
+{
+	struct conn	*c = j->conn;
+
+	if (c == NULL)
+		return;		/* the peer is gone: nobody to tell */
+	j->status = status;
+	j->body_bytes = sent_len(j->req, data, len) -
+	    response_head_len(data, len);
+	j->dur_us = since_us(&j->t_start);
+	clock_gettime(CLOCK_REALTIME, &j->t_answer);
+	stats_status_class(j->status);
+	stats_served();
+	j->conn = NULL;
+	conn_answer(c, j->req, data, len);
+	conn_job_done(c);
+}
+
+static void
+job_answer_error(struct job *j, int status, const char *message,
+    const char *extra_headers)
+{
+	struct buf	b = BUF_INIT;
+
+	if (response_error(&b, status, message, j->rid, extra_headers) == 0)
+		job_answer(j, status, b.data, b.len);
+	else
+		log_msg(LOG_LVL_WARN, j->rid, "cannot build %d response",
+		    status);
+	buf_free(&b);
+}
+
+/* ---------------------------------------------------------------- life */
+
+/* Whether a request can have a child now (max_children). */
+static int
+have_slot(void)
+{
+	return js.nslots < js.w->pool->max_children;
+}
+
+/* Moves j to state to, and to the list and counters of that state. */
+static void
+set_state(struct job *j, enum job_state to)
+{
+	if (j->state == JOB_QUEUED && to != JOB_QUEUED) {
+		TAILQ_REMOVE(&js.queue, j, entry);
+		js.nqueued--;
+		stats_queued(-1);
+	}
+	if (to == JOB_QUEUED && j->state != JOB_QUEUED) {
+		TAILQ_INSERT_TAIL(&js.queue, j, entry);
+		js.nqueued++;
+		stats_queued(1);
+	}
+	if (j->state < JOB_WAITING && to >= JOB_WAITING) {
+		TAILQ_INSERT_TAIL(&js.slots, j, entry);
+		js.nslots++;
+	}
+	if (to == JOB_RUNNING)
+		stats_active(1);
+	j->state = to;
+}
+
+static void
+job_kill(struct job *j, enum job_why why)
+{
+	if (j->state == JOB_RUNNING) {
+		j->state = JOB_KILLED;
+		j->why = why;
+	}
+	children_kill(&j->child);
+}
+
+static void
+job_close_pipe(struct job *j)
+{
+	if (j->ev_out != NULL) {
+		event_free(j->ev_out);
+		j->ev_out = NULL;
+	}
+	if (j->child.out_fd != -1) {
+		close(j->child.out_fd);
+		j->child.out_fd = -1;
+	}
+}
+
+/* The child's answer is complete only if its head says so. */
+static int
+job_output_complete(const struct job *j)
+{
+	struct child_head	head;
+
+	if (j->out.len < sizeof(head))
+		return 0;
+	memcpy(&head, j->out.data, sizeof(head));
+	return j->out.len - sizeof(head) == head.len;
+}
+
+/* The complete answer the child sent, with its status. */
+static void
+job_answer_child(struct job *j)
+{
+	struct child_head	head;
+
+	memcpy(&head, j->out.data, sizeof(head));
+	job_answer(j, (int)head.status, j->out.data + sizeof(head),
+	    j->out.len - sizeof(head));
+}
+
+/*
+ * Reads what the child has written so far, without blocking.  Once the
+ * answer is complete the pipe is closed: the child writes nothing after
+ * it, so neither a read that would find nothing more nor a wake-up for
+ * the end of file is worth a system call.
+ */
+static void
+job_drain(struct job *j)
+{
+	ssize_t	n;
+
+	while (j->child.out_fd != -1) {
+		if (buf_reserve(&j->out, PIPE_READ_CHUNK) == -1) {
+			log_msg(LOG_LVL_ERROR, j->rid, "out of memory");
+			job_kill(j, WHY_OVERFLOW);
+			job_close_pipe(j);
+			break;
+		}
+		n = read(j->child.out_fd, j->out.data + j->out.len,
+		    PIPE_READ_CHUNK);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				job_close_pipe(j);
+			break;
+		}
+		if (n == 0) {
+			job_close_pipe(j);
+			break;
+		}
+		j->out.len += (size_t)n;
+		if (j->out.len > js.w->pool->max_response_size +
+		    sizeof(struct child_head)) {
+			log_msg(LOG_LVL_WARN, j->rid, "response larger than "
+			    "max_response_size (%zu bytes); killing child %ld",
+			    js.w->pool->max_response_size, (long)j->child.pid);
+			job_kill(j, WHY_OVERFLOW);
+			job_close_pipe(j);
+			break;
+		}
+		if (job_output_complete(j)) {
+			job_close_pipe(j);
+			break;
+		}
+	}
+}
+
+/*
+ * Sends a complete answer as soon as it is read, not when the child has
+ * exited: the child's teardown then overlaps the trip back to nginx.  The
+ * job stays (holding its slot) until the child is reaped.
+ */
+static void
+job_out_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct job	*j = arg;
+
+	(void)fd;
+	(void)events;
+	job_drain(j);
+	if (j->state != JOB_RUNNING || j->conn == NULL ||
+	    !job_output_complete(j))
+		return;
+	j->state = JOB_ANSWERED;
+	job_answer_child(j);
+	buf_free(&j->out);
+	children_refill();	/* after the answer: it is out first */
+}
+
+static void
+job_timeout_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct job	*j = arg;
+
+	(void)fd;
+	(void)events;
+	if (j->state == JOB_RUNNING)
+		log_msg(LOG_LVL_WARN, j->rid, "request timed out after %llu "
+		    "ms; killing child %ld",
+		    (unsigned long long)js.w->pool->request_timeout_ms,
+		    (long)j->child.pid);
+	job_kill(j, WHY_TIMEOUT);	/* answered: it will not exit */
+}
+
+static void
+timer_ms(struct event *ev, uint64_t ms)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(ev, &tv);
+}
+
+/* Past slowlog_timeout: ask the child for its Lua stack (slowlog.c). */
+static void
+job_slow_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct job	*j = arg;
+	uint64_t	 us = since_us(&j->t_run);
+	uint64_t	 want = js.w->pool->slowlog_timeout_ms * 1000;
+	struct timeval	 tv;
+
+	(void)fd;
+	(void)events;
+	if (j->state != JOB_RUNNING)
+		return;
+	/*
+	 * libevent measures the timer from the time it cached when the loop
+	 * woke, a little before t_run: never ask early, wait out the rest.
+	 */
+	if (us < want) {
+		tv.tv_sec = (time_t)((want - us) / 1000000);
+		tv.tv_usec = (suseconds_t)((want - us) % 1000000);
+		evtimer_add(j->ev_slow, &tv);
+		return;
+	}
+	stats_count(STATS_SLOW);
+	log_msg(LOG_LVL_DEBUG, j->rid, "running for %llu ms "
+	    "(slowlog_timeout); asking child %ld for its stack",
+	    (unsigned long long)(us / 1000), (long)j->child.pid);
+	if (slowlog_ask(j->child.pid, us / 1000) == -1)
+		log_msg(LOG_LVL_WARN, j->rid, "slow log: signal child %ld: %s",
+		    (long)j->child.pid, strerror(errno));
+}
+
+/*
+ * j's child runs: read its answer, under its timers.  Without its events
+ * (no memory) it cannot be served: 503 now, the child killed and reaped.
+ */
+static void
+job_run(struct job *j)
+{
+	const struct pool_conf	*p = js.w->pool;
+
+	clock_gettime(CLOCK_MONOTONIC, &j->t_run);
+	set_state(j, JOB_RUNNING);
+	if ((j->ev_out = event_new(js.w->base, j->child.out_fd,
+	    EV_READ | EV_PERSIST, job_out_cb, j)) == NULL ||
+	    event_add(j->ev_out, NULL) == -1 ||
+	    (j->ev_timeout = evtimer_new(js.w->base, job_timeout_cb,
+	    j)) == NULL ||
+	    (p->slowlog_timeout_ms > 0 && (j->ev_slow =
+	    evtimer_new(js.w->base, job_slow_cb, j)) == NULL)) {
+		log_msg(LOG_LVL_ERROR, j->rid, "cannot watch child %ld (out "
+		    "of memory); answering 503", (long)j->child.pid);
+		job_close_pipe(j);
+		j->state = JOB_ANSWERED;
+		job_answer_error(j, 503, "service unavailable",
+		    "Retry-After: 1\r\n");
+		children_kill(&j->child);
+		return;
+	}
+	timer_ms(j->ev_timeout, p->request_timeout_ms);
+	if (j->ev_slow != NULL)
+		timer_ms(j->ev_slow, p->slowlog_timeout_ms);
+}
+
+/* No child to be had: 503, the job ends. */
+static void
+job_fail(struct job *j)
+{
+	job_answer_error(j, 503, "service unavailable", "Retry-After: 1\r\n");
+	job_finish(j);
+}
+
+/* j takes a free slot: runs, or waits for its spare. */
+static void
+job_start(struct job *j)
+{
+	j->child.req = j->req;
+	j->child.rid = j->rid;
+	set_state(j, JOB_WAITING);
+	switch (children_take(&j->child)) {
+	case 0:
+		job_run(j);
+		break;
+	case 1:
+		break;		/* children.c calls back */
+	default:
+		job_fail(j);
+	}
+}
+
+static void
+start_queued(void)
+{
+	struct job	*j;
+
+	while (have_slot() && (j = TAILQ_FIRST(&js.queue)) != NULL)
+		job_start(j);
+}
+
+/*
+ * The access log line of a job, written when it ends: by then the child,
+ * if any, is reaped and its rusage known.  A job never answered lost its
+ * client: 499, as nginx logs it.
+ */
+static void
+job_log(struct job *j)
+{
+	struct accesslog_entry	e;
+
+	memset(&e, 0, sizeof(e));
+	e.req = j->req;
+	e.rid = j->rid;
+	e.pid = j->child.pid;
+	e.ru = j->has_ru ? &j->ru : NULL;
+	if (j->status != 0) {
+		e.status = j->status;
+		e.body_bytes = j->body_bytes;
+		e.duration_us = j->dur_us;
+		e.time = j->t_answer;
+	} else {
+		e.status = 499;
+		e.duration_us = since_us(&j->t_start);
+		clock_gettime(CLOCK_REALTIME, &e.time);
+	}
+	accesslog_write(&e);
+}
+
+/*
+ * The one teardown, from any state: off its list (or the spare queue),
+ * its pipe, timers and buffers, its access log line, its connection told.
+ * A job with a live child is never ended: the reaping does it.  job_end
+ * leaves the queue alone (for callers walking the lists); job_finish then
+ * gives the slot freed to the next queued request.
+ */
+static void
+job_end(struct job *j)
+{
+	struct conn	*c = j->conn;
+
+	if (j->state == JOB_WAITING)
+		children_cancel(&j->child);
+	if (j->state == JOB_QUEUED)
+		set_state(j, JOB_NEW);
+	else if (j->state >= JOB_WAITING) {
+		TAILQ_REMOVE(&js.slots, j, entry);
+		js.nslots--;
+	}
+	if (accesslog_enabled())
+		job_log(j);
+	job_close_pipe(j);
+	if (j->ev_timeout != NULL)
+		event_free(j->ev_timeout);
+	if (j->ev_slow != NULL)
+		event_free(j->ev_slow);
+	buf_free(&j->out);
+	request_free(j->req);
+	free(j);
+	if (c != NULL)
+		conn_job_done(c);
+	if (js.w->stopping)
+		event_active(js.w->ev_check, EV_TIMEOUT, 0);
+}
+
+static void
+job_finish(struct job *j)
+{
+	job_end(j);
+	start_queued();		/* its slot is free */
+}
+
+/* ---------------------------------------------------------------- children */
+
+static void
+child_started(struct child *c)
+{
+	job_run(JOB_OF(c));
+}
+
+static void
+child_failed(struct child *c)
+{
+	job_fail(JOB_OF(c));
+}
+
+/* The child is reaped: what it left decides the answer, if one is due. */
+static void
+child_exited(struct child *ch, int status, const struct rusage *ru)
+{
+	struct job	*j = JOB_OF(ch);
+	int		 sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	int		 code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+
+	j->ru = *ru;
+	j->has_ru = 1;
+	job_drain(j);
+	job_close_pipe(j);
+	stats_active(-1);
+	if (j->state == JOB_ANSWERED) {
+		if (code != 0)
+			log_msg(LOG_LVL_WARN, j->rid, "child %ld answered, then "
+			    "%s %d", (long)ch->pid, sig ? "was killed by "
+			    "signal" : "exited with status", sig ? sig : code);
+	} else if (j->conn == NULL) {
+		log_msg(LOG_LVL_DEBUG, j->rid, "child %ld reaped after the "
+		    "peer went away", (long)ch->pid);
+	} else if (j->state == JOB_KILLED && j->why == WHY_ABORT) {
+		conn_answer(j->conn, j->req, NULL, 0);
+	} else if (j->state == JOB_KILLED && j->why == WHY_TIMEOUT) {
+		stats_count(STATS_TIMEOUTS);
+		job_answer_error(j, 504, "request timed out", NULL);
+	} else if (j->state == JOB_KILLED) {
+		job_answer_error(j, 500, "internal server error", NULL);
+	} else if (code == 0 && job_output_complete(j)) {
+		job_answer_child(j);
+	} else if (sig == SIGXCPU) {
+		log_msg(LOG_LVL_ERROR, j->rid, "child %ld exceeded "
+		    "child_cpu_limit (%d s); answering 504", (long)ch->pid,
+		    js.w->pool->child_cpu_limit);
+		stats_count(STATS_TIMEOUTS);
+		job_answer_error(j, 504, "request timed out", NULL);
+	} else {
+		stats_count(STATS_CRASHES);
+		if (sig)
+			log_msg(LOG_LVL_ERROR, j->rid, "child %ld killed by "
+			    "signal %d (%s)", (long)ch->pid, sig,
+			    strsignal(sig));
+		else
+			log_msg(LOG_LVL_ERROR, j->rid, "child %ld exited with "
+			    "status %d without a complete response",
+			    (long)ch->pid, code);
+		job_answer_error(j, 500, "internal server error", NULL);
+	}
+	job_finish(j);
+	children_refill();
+}
+
+static const struct children_ops	ops = {
+	child_started, child_failed, child_exited
+};
+
+/* ---------------------------------------------------------------- api */
+
+/* status_path and ping_path: answered here, no child, not counted. */
+static int
+admit_status(struct conn *c, struct request *req, const char *rid,
+    const struct timespec *t_start)
+{
+	struct buf	b = BUF_INIT;
+
+	if (!status_answer(js.w->pool, req, rid, &b))
+		return 0;
+	if (b.len > 0)
+		conn_answer(c, req, b.data, b.len);
+	else
+		log_msg(LOG_LVL_WARN, rid, "cannot build the status answer");
+	access_note(req, rid, t_start, b.data, b.len);
+	buf_free(&b);
+	request_free(req);
+	conn_job_done(c);
+	return 1;
+}
+
+void
+job_admit(struct conn *c, struct request *req)
+{
+	struct timespec	 t_start;
+	struct job	*j;
+	char		 rid[RID_MAX + 1];
+
+	clock_gettime(CLOCK_MONOTONIC, &t_start);
+	rid_for(req, rid);
+	if (admit_status(c, req, rid, &t_start))
+		return;
+	stats_count(STATS_ACCEPTED);
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		log_msg(LOG_LVL_ERROR, rid, "out of memory; answering 503");
+		conn_answer_error(c, req, rid, 503, "service unavailable",
+		    "Retry-After: 1\r\n");
+		request_free(req);
+		conn_job_done(c);
+		return;
+	}
+	j->req = req;
+	j->child.out_fd = -1;
+	j->conn = c;
+	j->t_start = t_start;
+	memcpy(j->rid, rid, sizeof(j->rid));
+	if (have_slot())
+		job_start(j);
+	else if (js.nqueued < js.w->pool->queue)
+		set_state(j, JOB_QUEUED);
+	else {
+		log_msg(LOG_LVL_WARN, j->rid, "%d children busy and %d "
+		    "requests queued; answering 503", js.nslots, js.nqueued);
+		stats_count(STATS_QUEUE_FULL);
+		job_answer_error(j, 503, "service unavailable",
+		    "Retry-After: 1\r\n");
+		job_finish(j);
+	}
+}
+
+void
+job_refuse(struct conn *c, const struct request_event *ev)
+{
+	struct timespec	 t_start;
+	struct buf	 b = BUF_INIT;
+	char		 rid[RID_MAX + 1];
+
+	clock_gettime(CLOCK_MONOTONIC, &t_start);
+	rid_for(ev->req, rid);
+	log_msg(LOG_LVL_WARN, rid, "%s: %s; answering %d", conn_peer(c),
+	    ev->errstr, ev->status);
+	stats_count(STATS_ACCEPTED);
+	if (response_error(&b, ev->status, ev->status == 413 ?
+	    "request body too large" : "request header fields too large",
+	    rid, NULL) == 0) {
+		stats_status_class(ev->status);
+		stats_served();
+		conn_answer(c, ev->req, b.data, b.len);
+		access_note(ev->req, rid, &t_start, b.data, b.len);
+	} else
+		log_msg(LOG_LVL_WARN, rid, "cannot build %d response",
+		    ev->status);
+	buf_free(&b);
+	request_free(ev->req);
+}
+
+int
+job_abort(struct conn *c, uint16_t id)
+{
+	struct job	*j;
+
+	TAILQ_FOREACH(j, &js.slots, entry)
+		if (j->conn == c && j->req->id == id)
+			break;
+	if (j == NULL)
+		TAILQ_FOREACH(j, &js.queue, entry)
+			if (j->conn == c && j->req->id == id)
+				break;
+	if (j == NULL)
+		return -1;
+	log_msg(LOG_LVL_INFO, j->rid, "aborted by %s", conn_peer(c));
+	if (j->state == JOB_RUNNING || j->state == JOB_KILLED) {
+		job_kill(j, WHY_ABORT);		/* answered when reaped */
+		return 0;
+	}
+	conn_answer(c, j->req, NULL, 0);
+	job_finish(j);
+	return 0;
+}
+
+void
+job_conn_gone(struct conn *c, const char *peer)
+{
+	struct job	*j, *next;
+	int		 q;
+
+	for (q = 0; q < 2; q++)
+		for (j = TAILQ_FIRST(q ? &js.queue : &js.slots); j != NULL;
+		    j = next) {
+			next = TAILQ_NEXT(j, entry);
+			if (j->conn != c)
+				continue;
+			j->conn = NULL;
+			/* One line per request lost, with its id. */
+			if (j->state == JOB_RUNNING) {
+				log_msg(LOG_LVL_INFO, j->rid, "connection from "
+				    "%s closed before the answer; killing "
+				    "child %ld", peer, (long)j->child.pid);
+				job_kill(j, WHY_GONE);
+			} else if (j->state == JOB_KILLED) {
+				/* said already: timeout, abort, overflow */
+			} else {
+				log_msg(LOG_LVL_INFO, j->rid, "connection from "
+				    "%s closed before the answer; dropped from "
+				    "the queue", peer);
+				job_end(j);
+			}
+		}
+	start_queued();		/* their slots are free */
+}
+
+int
+job_count(void)
+{
+	return js.nslots + js.nqueued;
+}
+
+int
+job_init(struct worker *w)
+{
+	js.w = w;
+	TAILQ_INIT(&js.queue);
+	TAILQ_INIT(&js.slots);
+	if (getrandom(&js.rid_key, sizeof(js.rid_key), 0) !=
+	    (ssize_t)sizeof(js.rid_key))
+		js.rid_key = splitmix64((uint64_t)getpid() ^
+		    (uint64_t)time(NULL));
+	return children_init(w->base, w->app, w->pool->spare_children, &ops);
+}
