@@ -28,6 +28,7 @@
 #include <jansson.h>
 
 #include "accesslog.h"
+#include "cgi.h"
 #include "json.h"
 #include "log.h"
 
@@ -183,7 +184,7 @@ format_json(const char *pool, const struct accesslog_entry *e,
 	set_text(o, "remote_addr", request_param(e->req, "REMOTE_ADDR"));
 	set_text(o, "method", request_param(e->req, "REQUEST_METHOD"));
 	set_text(o, "path", path);
-	set_text(o, "query", request_query(e->req));
+	set_text(o, "query", cgi_query(e->req));
 	json_object_set_new(o, "status", json_integer(e->status));
 	json_object_set_new(o, "body_bytes", json_integer(
 	    (json_int_t)e->body_bytes));
@@ -242,7 +243,7 @@ format_combined(const char *pool, const struct accesslog_entry *e,
 		rc |= add_escaped(out, uri);
 	else {
 		rc |= add_escaped(out, path);
-		if (*(query = request_query(r)) != '\0') {
+		if (*(query = cgi_query(r)) != '\0') {
 			rc |= buf_add(out, "?", 1);
 			rc |= add_escaped(out, query);
 		}
@@ -280,7 +281,7 @@ accesslog_format(enum conf_access_format f, const char *pool,
 	struct buf	 path = BUF_INIT;
 	int		 rc;
 
-	if (request_path(e->req, &path) == -1) {
+	if (cgi_path(e->req, &path) == -1) {
 		buf_free(&path);
 		return -1;
 	}

@@ -21,6 +21,7 @@
 #include "fds.h"
 #include "log.h"
 #include "slowlog.h"
+#include "wire.h"
 
 #define CHILD_DEATH_SIG	SIGTERM		/* sent by the kernel when the
 					   worker dies */
@@ -237,10 +238,10 @@ child_spare(struct lua_app *app, int reqfd, int outfd, pid_t parent)
 	if (buf_reserve(&msg, 4) == -1 ||
 	    (n = read_full(FD_REQ, msg.data, 4)) == 0)
 		_exit(0);
-	if (n == -1 || (len = request_packed_len(msg.data)) < 4 ||
+	if (n == -1 || (len = wire_packed_len(msg.data)) < 4 ||
 	    buf_reserve(&msg, len) == -1 ||
 	    read_full(FD_REQ, msg.data + 4, len - 4) != (ssize_t)(len - 4) ||
-	    request_unpack(msg.data, len, &req, &rid) == -1) {
+	    wire_unpack(msg.data, len, &req, &rid) == -1) {
 		log_msg(LOG_LVL_ERROR, NULL, "spare child: bad request message");
 		_exit(1);
 	}

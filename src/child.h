@@ -37,7 +37,7 @@ void	child_run(struct lua_app *, const struct request *,
 
 /*
  * A spare: a child forked before its request exists, prepared and idle.
- * It reads one packed request (request_pack) from reqfd, answers it on
+ * It reads one packed request (wire_pack) from reqfd, answers it on
  * outfd like child_run, and exits; at end of file on reqfd it just exits.
  * Never returns.
  */

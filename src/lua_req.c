@@ -10,6 +10,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include "cgi.h"
 #include "lua_req.h"
 #include "request.h"
 
@@ -71,10 +72,10 @@ push_query(lua_State *L, const struct request *r)
 			continue;
 		if ((eq = memchr(p, '=', (size_t)(end - p))) == NULL)
 			eq = end;
-		n = request_urldecode(scratch, p, (size_t)(eq - p), 1);
+		n = cgi_urldecode(scratch, p, (size_t)(eq - p), 1);
 		lua_pushlstring(L, scratch, n);
 		n = eq == end ? 0 :
-		    request_urldecode(scratch, eq + 1, (size_t)(end - eq - 1), 1);
+		    cgi_urldecode(scratch, eq + 1, (size_t)(end - eq - 1), 1);
 		lua_pushlstring(L, scratch, n);
 		query_add(L, t);
 	}
@@ -102,7 +103,7 @@ push_path(lua_State *L, const struct request *r)
 		len = strcspn(uri, "?");
 		luaL_buffinitsize(L, &b, len + 1);
 		luaL_pushresultsize(&b,
-		    request_urldecode(luaL_prepbuffsize(&b, len + 1), uri, len, 0));
+		    cgi_urldecode(luaL_prepbuffsize(&b, len + 1), uri, len, 0));
 	} else
 		lua_pushliteral(L, "/");
 	if (lua_rawlen(L, -1) == 0) {

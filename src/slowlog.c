@@ -34,6 +34,7 @@
 #include <lua.h>
 
 #include "buf.h"
+#include "cgi.h"
 #include "log.h"
 #include "slowlog.h"
 
@@ -216,7 +217,7 @@ slowlog_child_request(const struct request *req, const char *rid)
 	cur_method = request_param(req, "REQUEST_METHOD");
 	if (cur_method == NULL)
 		cur_method = "-";
-	if (request_path(req, &cur_path) == -1)
+	if (cgi_path(req, &cur_path) == -1)
 		return;
 	cur_rid = rid;
 }

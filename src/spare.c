@@ -31,6 +31,7 @@
 #include "slowlog.h"
 #include "spare.h"
 #include "stats.h"
+#include "wire.h"
 #include "zygote.h"
 
 #define PIPE_DEFAULT_SIZE	65536
@@ -364,7 +365,7 @@ spare_take(const struct request *req, const char *rid, pid_t *pid,
 		return -1;
 	}
 	buf_reset(&packed);
-	if (request_pack(req, rid, &packed) == -1)
+	if (wire_pack(req, rid, &packed) == -1)
 		goto refill;
 	/* A fresh pipe takes the whole message in one write, or nothing. */
 	if (packed.len > PIPE_DEFAULT_SIZE &&

@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "cgi.h"
 #include "json.h"
 #include "response.h"
 #include "stats.h"
@@ -350,7 +351,7 @@ answer_status(const struct pool_conf *p, const struct request *req,
 	struct stats_snapshot	 s;
 	struct buf		 body = BUF_INIT;
 	enum status_format	 f = STATUS_JSON;
-	const char		*qs = request_query(req);
+	const char		*qs = cgi_query(req);
 	int			 rc = -1;
 
 	if (query_has(qs, "openmetrics"))
@@ -393,7 +394,7 @@ status_answer(const struct pool_conf *p, const struct request *req,
 
 	if (p->status_path == NULL && p->ping_path == NULL)
 		return 0;
-	if (request_path(req, &path) == -1) {
+	if (cgi_path(req, &path) == -1) {
 		buf_free(&path);
 		return 0;
 	}

@@ -45,6 +45,7 @@
 #include "log.h"
 #include "lua_app.h"
 #include "priv.h"
+#include "codec.h"
 #include "request.h"
 #include "response.h"
 #include "scgi.h"
