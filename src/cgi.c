@@ -1,10 +1,11 @@
 /*
  * CGI rules read off a request's params (cgi.h): the path, the query
- * string, percent-decoding.  Pure: no I/O.
+ * string, percent-decoding, and the one place they are derived for a
+ * request (cgi_derive).  Pure: no I/O.
  */
+#include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
 #include "cgi.h"
 #include "request.h"
 
@@ -42,40 +43,8 @@ cgi_urldecode(char *dst, const char *src, size_t len, int plus_is_space)
 	return o;
 }
 
-/*
- * The request's path as req.path has it (lua_req.c): DOCUMENT_URI, else
- * SCRIPT_NAME .. PATH_INFO, else REQUEST_URI before '?', percent-decoded;
- * "/" when all are missing or empty.  For the worker (status and ping
- * paths, the access log), which never builds a Lua req.
- */
-int
-cgi_path(const struct request *r, struct buf *out)
-{
-	const char	*uri, *info;
-	size_t		 len;
-
-	buf_reset(out);
-	if ((uri = request_param(r, "DOCUMENT_URI")) != NULL && *uri != '\0') {
-		if (buf_adds(out, uri) == -1)
-			return -1;
-	} else if ((uri = request_param(r, "SCRIPT_NAME")) != NULL) {
-		info = request_param(r, "PATH_INFO");
-		if (buf_adds(out, uri) == -1 ||
-		    buf_adds(out, info != NULL ? info : "") == -1)
-			return -1;
-	} else if ((uri = request_param(r, "REQUEST_URI")) != NULL) {
-		len = strcspn(uri, "?");
-		if (buf_reserve(out, len + 1) == -1)
-			return -1;
-		out->len = cgi_urldecode(out->data, uri, len, 0);
-	}
-	if (out->len == 0 && buf_adds(out, "/") == -1)
-		return -1;
-	return 0;
-}
-
 /* QUERY_STRING, else the part of REQUEST_URI after '?', else "". */
-const char *
+static const char *
 cgi_query(const struct request *r)
 {
 	const char	*qs, *uri;
@@ -86,4 +55,53 @@ cgi_query(const struct request *r)
 	    (qs = strchr(uri, '?')) != NULL)
 		return qs + 1;
 	return "";
+}
+
+/*
+ * nginx's DOCUMENT_URI is $uri, already decoded and normalised: the first
+ * choice.  The rid and the path share one block: a request costs one
+ * allocation here, whichever param the path comes from.
+ */
+int
+cgi_derive(struct request *r, const char *rid)
+{
+	const char	*uri, *info = "";
+	size_t		 ridlen = strlen(rid), len, infolen;
+	char		*block, *path;
+	int		 decode = 0;
+
+	if ((uri = request_param(r, "DOCUMENT_URI")) == NULL || *uri == '\0') {
+		if ((uri = request_param(r, "SCRIPT_NAME")) != NULL) {
+			if ((info = request_param(r, "PATH_INFO")) == NULL)
+				info = "";
+		} else if ((uri = request_param(r, "REQUEST_URI")) != NULL)
+			decode = 1;
+		else
+			uri = "";
+	}
+	len = decode ? strcspn(uri, "?") : strlen(uri);
+	infolen = strlen(info);
+	/* rid NUL, path NUL; "/" fits too (len + infolen + 1 >= 1). */
+	if ((block = malloc(ridlen + 1 + len + infolen + 2)) == NULL)
+		return -1;
+	memcpy(block, rid, ridlen + 1);
+	path = block + ridlen + 1;
+	if (decode)
+		len = cgi_urldecode(path, uri, len, 0);
+	else {
+		memcpy(path, uri, len);
+		memcpy(path + len, info, infolen + 1);
+		len += infolen;
+	}
+	if (len == 0) {
+		memcpy(path, "/", 2);
+		len = 1;
+	}
+	free(r->derived);
+	r->derived = block;
+	r->rid = block;
+	r->path = path;
+	r->path_len = len;
+	r->query = cgi_query(r);
+	return 0;
 }

@@ -7,7 +7,6 @@
 
 #include <stddef.h>
 
-#include "buf.h"
 #include "request.h"
 
 /*
@@ -15,14 +14,17 @@
  * with plus_is_space, '+' becomes ' ' (query strings).  Invalid escapes are
  * kept literally.  Returns the decoded length; dst is NUL-terminated.
  */
-size_t		 cgi_urldecode(char *dst, const char *src, size_t len,
-		    int plus_is_space);
+size_t	cgi_urldecode(char *dst, const char *src, size_t len,
+	    int plus_is_space);
 /*
- * The request's path as the handler's req.path has it (nginx's decoded
- * DOCUMENT_URI first), into out; never empty.  Returns 0, or -1 (ENOMEM).
+ * Fills in what every reader of a complete request wants, once: rid (the
+ * worker's choice, copied), the path as the handler's req.path has it
+ * (DOCUMENT_URI, else SCRIPT_NAME .. PATH_INFO, else REQUEST_URI before
+ * '?' percent-decoded; "/" when all are missing or empty) and the raw
+ * query string (QUERY_STRING, else REQUEST_URI after '?', else "").  One
+ * allocation, freed with the request; calling it again replaces it.
+ * Returns 0, or -1 (ENOMEM) leaving req as it was.
  */
-int		 cgi_path(const struct request *, struct buf *out);
-/* The raw query string: QUERY_STRING, or REQUEST_URI after '?', or "". */
-const char	*cgi_query(const struct request *);
+int	cgi_derive(struct request *req, const char *rid);
 
 #endif

@@ -31,9 +31,8 @@ pid_t	child_fork(void);
  * as a 4-byte length (host order) followed by the CGI response, in one
  * write where the pipe allows.  Never returns.
  */
-void	child_run(struct lua_app *, const struct request *,
-	    const char *request_id, int outfd, pid_t parent)
-	    __attribute__((noreturn));
+void	child_run(struct lua_app *, const struct request *, int outfd,
+	    pid_t parent) __attribute__((noreturn));
 
 /*
  * A spare: a child forked before its request exists, prepared and idle.

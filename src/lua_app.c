@@ -60,7 +60,6 @@ struct lua_app {
 struct handle {
 	struct lua_app		*app;
 	const struct request	*req;
-	const char		*rid;
 	struct buf		*out;
 	size_t			 mark;		/* out->len before we started */
 	int			 status;
@@ -540,13 +539,14 @@ fail_500(struct handle *h, const char *fmt, ...)
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	log_vmsg(LOG_LVL_ERROR, h->rid, fmt, ap);
+	log_vmsg(LOG_LVL_ERROR, h->req->rid, fmt, ap);
 	va_end(ap);
 	h->out->len = h->mark;
 	if (h->out->data != NULL)
 		h->out->data[h->mark] = '\0';
 	h->status = 500;
-	if (response_error(h->out, 500, GENERIC_500, h->rid, NULL) == -1) {
+	if (response_error(h->out, 500, GENERIC_500, h->req->rid,
+	    NULL) == -1) {
 		h->out->len = h->mark;		/* nothing rather than half */
 		if (h->out->data != NULL)
 			h->out->data[h->mark] = '\0';
@@ -788,7 +788,8 @@ respond_error(struct handle *h, lua_State *L, int idx)
 		fail_500(h, "fcgiserve.abort: status or message was changed");
 		return;
 	}
-	if (response_error(h->out, status, msg, h->rid, extra.data) == -1) {
+	if (response_error(h->out, status, msg, h->req->rid,
+	    extra.data) == -1) {
 		buf_free(&extra);
 		fail_500(h, "cannot build response: out of memory");
 		return;
@@ -809,13 +810,13 @@ handle_protected(lua_State *L)
 	lua_settop(L, 0);
 	lua_pushcfunction(L, app_msghandler);			/* 1 */
 	lua_rawgeti(L, LUA_REGISTRYINDEX, h->app->handler);	/* 2 */
-	lua_req_push(L, h->req, h->rid);				/* 3 */
+	lua_req_push(L, h->req);				/* 3 */
 	switch (lua_pcall(L, 1, LUA_MULTRET, 1)) {
 	case LUA_OK:
 		respond_result(h, L, 2, lua_gettop(L) - 1);
 		break;
 	case LUA_ERRMEM:
-		log_msg(LOG_LVL_ERROR, h->rid, "handler ran out of memory "
+		log_msg(LOG_LVL_ERROR, h->req->rid, "handler ran out of memory "
 		    "(child_memory_limit, or the system's)");
 		/* FALLTHROUGH */
 	default:
@@ -826,18 +827,17 @@ handle_protected(lua_State *L)
 
 int
 lua_app_handle(struct lua_app *app, const struct request *req,
-    const char *request_id, struct buf *out)
+    struct buf *out)
 {
 	struct handle	 h;
 	lua_State	*L = app->L;
 
 	h.app = app;
 	h.req = req;
-	h.rid = request_id;
 	h.out = out;
 	h.mark = out->len;
 	h.status = 500;
-	app->rid = request_id;
+	app->rid = req->rid;
 	lua_settop(L, 0);
 	lua_pushcfunction(L, handle_protected);
 	lua_pushlightuserdata(L, &h);

@@ -36,14 +36,15 @@ void		 lua_app_child_init(struct lua_app *);
 void		 lua_app_child_alloc(struct lua_app *);
 
 /*
- * Builds req from the request's params and body, calls the handler inside
- * lua_pcall with a traceback handler, and appends a complete CGI response
- * to out (JSON body, or a fcgiserve.response raw body).  Never raises:
- * aborts become their status, other errors a generic 500 whose traceback
- * goes to the error log with the request id.  Returns the HTTP status.
+ * Builds req from the request (derived: cgi_derive), calls the handler
+ * inside lua_pcall with a traceback handler, and appends a complete CGI
+ * response to out (JSON body, or a fcgiserve.response raw body).  Never
+ * raises: aborts become their status, other errors a generic 500 whose
+ * traceback goes to the error log with the request id.  Returns the HTTP
+ * status.
  */
 int		 lua_app_handle(struct lua_app *, const struct request *,
-		    const char *request_id, struct buf *out);
+		    struct buf *out);
 
 struct lua_State;
 /* The app's interpreter, for the slow log's debug hook. */

@@ -13,13 +13,11 @@
 #define REQ_MT		"fcgiserve.req"
 
 /*
- * Pushes req for r.  path: DOCUMENT_URI, else SCRIPT_NAME .. PATH_INFO,
- * else REQUEST_URI before '?' (percent-decoded), else "/".  query: from
- * QUERY_STRING (else REQUEST_URI after '?'), '+' and %XX decoded, a
- * repeated name an array.  headers: HTTP_FOO_BAR as "foo-bar", plus
- * content-type and content-length.  May raise (memory): call it under
- * lua_pcall.
+ * Pushes req for r, a derived request (cgi_derive gave it request_id,
+ * path and the query string).  query: '+' and %XX decoded, a repeated
+ * name an array.  headers: HTTP_FOO_BAR as "foo-bar", plus content-type
+ * and content-length.  May raise (memory): call it under lua_pcall.
  */
-void	lua_req_push(lua_State *, const struct request *r, const char *rid);
+void	lua_req_push(lua_State *, const struct request *r);
 
 #endif

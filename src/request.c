@@ -4,8 +4,9 @@
  *
  * Each param's name and value share one allocation (name first, then
  * value), so a request with N params costs N + 2 allocations; only
- * request_free() releases them.  The body keeps one spare byte so it is
- * always NUL-terminated, which lets callers hand it to text APIs safely.
+ * request_free() releases them, and what cgi_derive() added.  The body
+ * keeps one spare byte so it is always NUL-terminated, which lets callers
+ * hand it to text APIs safely.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -39,6 +40,7 @@ request_free(struct request *req)
 		free(req->params[i].name);	/* and the value with it */
 	free(req->params);
 	free(req->body);
+	free(req->derived);
 	free(req);
 }
 

@@ -1,6 +1,7 @@
 /*
  * A request as the codecs hand it to the worker: the CGI params and the body,
- * independent of the wire protocol (FastCGI or SCGI).  Pure data, no I/O.
+ * independent of the wire protocol (FastCGI or SCGI), and what the worker
+ * derives from them once it is complete (cgi_derive).  Pure data, no I/O.
  */
 #ifndef FCGISERVE_REQUEST_H
 #define FCGISERVE_REQUEST_H
@@ -23,6 +24,14 @@ struct request {
 	char			*body;		/* NULL when empty */
 	size_t			 body_len;
 	size_t			 body_cap;
+	/* Derived once complete (cgi.h), read by the worker, the logs and
+	   the child alike; NULL until then. */
+	const char		*rid;		/* request id, for every log */
+	const char		*path;		/* req.path: decoded, not "" */
+	size_t			 path_len;	/* may hold a decoded %00 */
+	const char		*query;		/* raw query string, or "" */
+	char			*derived;	/* holds rid and path; NULL if
+						   they point elsewhere */
 };
 
 struct request	*request_new(uint16_t id);

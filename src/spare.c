@@ -352,8 +352,7 @@ spare_init(struct event_base *b, struct lua_app *a, int n,
 }
 
 int
-spare_take(const struct request *req, const char *rid, pid_t *pid,
-    int *out_fd)
+spare_take(const struct request *req, pid_t *pid, int *out_fd)
 {
 	struct spare	*s;
 	ssize_t		 n;
@@ -365,7 +364,7 @@ spare_take(const struct request *req, const char *rid, pid_t *pid,
 		return -1;
 	}
 	buf_reset(&packed);
-	if (wire_pack(req, rid, &packed) == -1)
+	if (wire_pack(req, &packed) == -1)
 		goto refill;
 	/* A fresh pipe takes the whole message in one write, or nothing. */
 	if (packed.len > PIPE_DEFAULT_SIZE &&

@@ -22,14 +22,14 @@
 void	spare_init(struct event_base *, struct lua_app *, int target,
 	    void (*ready)(void));
 /*
- * Hands req to an idle spare: 0 with the spare's pid and the fd its answer
- * arrives on (the caller owns both now), or -1: EAGAIN when none is idle
- * but the zygote can fork one (wait for it: spare_wait), ENOENT when none
- * is idle and none will come, EMSGSIZE when the request does not fit the
- * spare's pipe in one write, other values on errors.  Fork, but for EAGAIN.
+ * Hands req (derived: cgi_derive) to an idle spare: 0 with the spare's
+ * pid and the fd its answer arrives on (the caller owns both now), or -1:
+ * EAGAIN when none is idle but the zygote can fork one (wait for it:
+ * spare_wait), ENOENT when none is idle and none will come, EMSGSIZE when
+ * the request does not fit the spare's pipe in one write, other values on
+ * errors.  Fork, but for EAGAIN.
  */
-int	spare_take(const struct request *, const char *rid, pid_t *pid,
-	    int *out_fd);
+int	spare_take(const struct request *, pid_t *pid, int *out_fd);
 /*
  * Asks for replacements of the spares taken, forked when the worker is
  * otherwise idle.  Called once an answer has been queued.

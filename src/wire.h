@@ -11,16 +11,16 @@
 #include "request.h"
 
 /*
- * One message carrying a request (and its id for the logs).  wire_pack
- * appends it to out.  wire_unpack checks msg[0..len) and turns it, in
- * place, into *req whose params, body and *rid point into msg: no
- * allocation, so a child can use it without touching the heap it shares
- * with the worker.  Returns 0, or -1 if the message is malformed.
+ * One message carrying a request, with what cgi_derive gave it (rid,
+ * path, query).  wire_pack appends it to out: 0, or -1 with errno
+ * (EINVAL: req was not derived).  wire_unpack checks msg[0..len) and
+ * turns it, in place, into *req whose params, body, rid, path and query
+ * point into msg: no allocation, so a child can use it without touching
+ * the heap it shares with the worker.  Returns 0, or -1 if the message is
+ * malformed.
  */
-int		 wire_pack(const struct request *, const char *rid,
-		    struct buf *out);
-int		 wire_unpack(char *msg, size_t len, struct request *req,
-		    const char **rid);
+int		 wire_pack(const struct request *, struct buf *out);
+int		 wire_unpack(char *msg, size_t len, struct request *req);
 /* The length a packed message announces in its first 4 bytes. */
 size_t		 wire_packed_len(const char *msg);
 

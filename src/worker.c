@@ -39,13 +39,14 @@
 
 #include "accesslog.h"
 #include "buf.h"
+#include "cgi.h"
 #include "child.h"
+#include "codec.h"
 #include "ctl.h"
 #include "fastcgi.h"
 #include "log.h"
 #include "lua_app.h"
 #include "priv.h"
-#include "codec.h"
 #include "request.h"
 #include "response.h"
 #include "scgi.h"
@@ -320,8 +321,8 @@ since_us(const struct timespec *t0)
 
 /* One access log line about a request that ran no child. */
 static void
-access_note(const struct request *req, const char *rid,
-    const struct timespec *t_start, const void *data, size_t len)
+access_note(const struct request *req, const struct timespec *t_start,
+    const void *data, size_t len)
 {
 	struct accesslog_entry	e;
 
@@ -329,7 +330,6 @@ access_note(const struct request *req, const char *rid,
 		return;
 	memset(&e, 0, sizeof(e));
 	e.req = req;
-	e.rid = rid;
 	response_summary(data, answer_len(req, data, len), &e.status,
 	    &e.body_bytes);
 	e.duration_us = since_us(t_start);
@@ -385,7 +385,6 @@ job_log(struct job *j)
 
 	memset(&e, 0, sizeof(e));
 	e.req = j->req;
-	e.rid = j->rid;
 	e.pid = j->pid;
 	e.ru = j->has_ru ? &j->ru : NULL;
 	if (j->status != 0) {
@@ -591,7 +590,7 @@ job_fork(struct job *j)
 		return -1;
 	}
 	if ((pid = child_fork()) == 0)
-		child_run(w.app, j->req, j->rid, pfd[1], w.pid);
+		child_run(w.app, j->req, pfd[1], w.pid);
 	close(pfd[1]);
 	if (pid == -1) {
 		log_msg(LOG_LVL_ERROR, j->rid, "fork: %s", strerror(errno));
@@ -612,7 +611,7 @@ job_fork(struct job *j)
 static int
 job_child(struct job *j)
 {
-	if (spare_take(j->req, j->rid, &j->pid, &j->out_fd) == 0)
+	if (spare_take(j->req, &j->pid, &j->out_fd) == 0)
 		return 0;
 	if (errno == EAGAIN)
 		return 1;
@@ -843,13 +842,13 @@ dispatch_status(struct conn *c, struct request *req, const char *rid,
 {
 	struct buf	b = BUF_INIT;
 
-	if (!status_answer(w.pool, req, rid, &b))
+	if (!status_answer(w.pool, req, &b))
 		return 0;
 	if (b.len > 0)
 		conn_respond(c, req, b.data, b.len);
 	else
 		log_msg(LOG_LVL_WARN, rid, "cannot build the status answer");
-	access_note(req, rid, t_start, b.data, b.len);
+	access_note(req, t_start, b.data, b.len);
 	buf_free(&b);
 	request_free(req);
 	return 1;
@@ -864,10 +863,11 @@ dispatch(struct conn *c, struct request *req)
 
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
 	rid_for(req, rid);
-	if (dispatch_status(c, req, rid, &t_start))
+	if (cgi_derive(req, rid) == 0 && dispatch_status(c, req, rid, &t_start))
 		return;
 	stats_count(STATS_ACCEPTED);
-	if ((j = calloc(1, sizeof(*j))) == NULL) {
+	/* Not derived (no path) or no job: out of memory either way. */
+	if (req->path == NULL || (j = calloc(1, sizeof(*j))) == NULL) {
 		log_msg(LOG_LVL_ERROR, rid, "out of memory; answering 503");
 		conn_respond_error(c, req, rid, 503, "service unavailable",
 		    "Retry-After: 1\r\n");
@@ -934,6 +934,7 @@ conn_too_large(struct conn *c, const struct request_event *ev)
 
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
 	rid_for(ev->req, rid);
+	(void)cgi_derive(ev->req, rid);	/* else no access log line (ENOMEM) */
 	log_msg(LOG_LVL_WARN, rid, "%s: %s; answering %d", c->peer,
 	    ev->errstr, ev->status);
 	stats_count(STATS_ACCEPTED);
@@ -943,7 +944,7 @@ conn_too_large(struct conn *c, const struct request_event *ev)
 		stats_status_class(ev->status);
 		stats_served();
 		conn_respond(c, ev->req, b.data, b.len);
-		access_note(ev->req, rid, &t_start, b.data, b.len);
+		access_note(ev->req, &t_start, b.data, b.len);
 	} else
 		log_msg(LOG_LVL_WARN, rid, "cannot build %d response",
 		    ev->status);

@@ -1,11 +1,11 @@
 /*
- * Unit tests for cgi.c: URL decoding, the path and the query string.
+ * Unit tests for cgi.c: URL decoding, and what cgi_derive gives a request
+ * (its id, path and query string).
  */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
 #include "cgi.h"
 #include "request.h"
 
@@ -60,9 +60,9 @@ START_TEST(test_urldecode)
 }
 END_TEST
 
-/* cgi_path: the order of the params req.path is taken from. */
-static const char *
-path_of(const char *const *kv, struct buf *b)
+/* A request with the params kv (name, value, ..., NULL), derived. */
+static struct request *
+derived(const char *const *kv)
 {
 	struct request	*req = request_new(1);
 
@@ -70,9 +70,20 @@ path_of(const char *const *kv, struct buf *b)
 	for (; kv[0] != NULL; kv += 2)
 		ck_assert_int_eq(request_add_param(req, kv[0], strlen(kv[0]),
 		    kv[1], strlen(kv[1])), 0);
-	ck_assert_int_eq(cgi_path(req, b), 0);
+	ck_assert_int_eq(cgi_derive(req, "r-1"), 0);
+	ck_assert_str_eq(req->rid, "r-1");
+	ck_assert_uint_eq(req->path_len, strlen(req->path));
+	return req;
+}
+
+/* req.path: the order of the params it is taken from. */
+static void
+expect_path(const char *const *kv, const char *want)
+{
+	struct request	*req = derived(kv);
+
+	ck_assert_str_eq(req->path, want);
 	request_free(req);
-	return b->data;
 }
 
 START_TEST(test_path)
@@ -86,30 +97,70 @@ START_TEST(test_path)
 	    NULL };
 	static const char *const none[] = { "QUERY_STRING", "a=1", NULL };
 	static const char *const blank[] = { "SCRIPT_NAME", "", NULL };
-	struct buf	 b = BUF_INIT;
+	static const char *const info_only[] = { "SCRIPT_NAME", "",
+	    "PATH_INFO", "/p", NULL };
 
-	ck_assert_str_eq(path_of(doc, &b), "/a b");
-	ck_assert_str_eq(path_of(empty_doc, &b), "/s/p");
-	ck_assert_str_eq(path_of(script, &b), "/s");
-	ck_assert_str_eq(path_of(uri, &b), "/a b/\xff");
-	ck_assert_uint_eq(b.len, 6);
-	ck_assert_str_eq(path_of(none, &b), "/");
-	ck_assert_str_eq(path_of(blank, &b), "/");
-	buf_free(&b);
+	expect_path(doc, "/a b");
+	expect_path(empty_doc, "/s/p");
+	expect_path(script, "/s");
+	expect_path(uri, "/a b/\xff");
+	expect_path(none, "/");
+	expect_path(blank, "/");
+	expect_path(info_only, "/p");
+}
+END_TEST
+
+/* A decoded %00 stays in the path: its length says where it ends. */
+START_TEST(test_path_nul)
+{
+	struct request	*req = request_new(1);
+
+	ck_assert_int_eq(request_add_param(req, "REQUEST_URI", 11,
+	    "/a%00b?q=1", 10), 0);
+	ck_assert_int_eq(cgi_derive(req, ""), 0);
+	ck_assert_uint_eq(req->path_len, 4);
+	ck_assert_int_eq(memcmp(req->path, "/a\0b", 5), 0);
+	ck_assert_str_eq(req->rid, "");
+	request_free(req);
 }
 END_TEST
 
 START_TEST(test_query)
 {
-	struct request	*req = request_new(1);
+	static const char *const none[] = { "DOCUMENT_URI", "/", NULL };
+	static const char *const uri[] = { "REQUEST_URI", "/x?from=uri",
+	    NULL };
+	static const char *const both[] = { "REQUEST_URI", "/x?from=uri",
+	    "QUERY_STRING", "a=1&b", NULL };
+	static const char *const empty[] = { "QUERY_STRING", "",
+	    "REQUEST_URI", "/x?from=uri", NULL };
+	struct request	*req;
 
-	ck_assert_str_eq(cgi_query(req), "");
-	ck_assert_int_eq(request_add_param(req, "REQUEST_URI", 11,
-	    "/x?from=uri", 11), 0);
-	ck_assert_str_eq(cgi_query(req), "from=uri");
-	ck_assert_int_eq(request_add_param(req, "QUERY_STRING", 12,
-	    "a=1&b", 5), 0);
-	ck_assert_str_eq(cgi_query(req), "a=1&b");
+	req = derived(none);
+	ck_assert_str_eq(req->query, "");
+	request_free(req);
+	req = derived(uri);
+	ck_assert_str_eq(req->query, "from=uri");
+	request_free(req);
+	req = derived(both);
+	ck_assert_str_eq(req->query, "a=1&b");
+	request_free(req);
+	/* An empty QUERY_STRING still wins. */
+	req = derived(empty);
+	ck_assert_str_eq(req->query, "");
+	request_free(req);
+}
+END_TEST
+
+/* Deriving again (a test, a retry) replaces what the first call gave. */
+START_TEST(test_derive_again)
+{
+	static const char *const doc[] = { "DOCUMENT_URI", "/d", NULL };
+	struct request	*req = derived(doc);
+
+	ck_assert_int_eq(cgi_derive(req, "second"), 0);
+	ck_assert_str_eq(req->rid, "second");
+	ck_assert_str_eq(req->path, "/d");
 	request_free(req);
 }
 END_TEST
@@ -124,9 +175,11 @@ cgi_suite(void)
 	tc = tcase_create("urldecode");
 	tcase_add_test(tc, test_urldecode);
 	suite_add_tcase(s, tc);
-	tc = tcase_create("path");
+	tc = tcase_create("derive");
 	tcase_add_test(tc, test_path);
+	tcase_add_test(tc, test_path_nul);
 	tcase_add_test(tc, test_query);
+	tcase_add_test(tc, test_derive_again);
 	suite_add_tcase(s, tc);
 	return s;
 }

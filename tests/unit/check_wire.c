@@ -1,6 +1,6 @@
 /*
- * Unit tests for wire.c: a request packed for a spare and unpacked in
- * place, and every malformed message refused.
+ * Unit tests for wire.c: a derived request packed for a spare and
+ * unpacked in place, and every malformed message refused.
  */
 #include <check.h>
 #include <stddef.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cgi.h"
 #include "request.h"
 #include "wire.h"
 
@@ -23,7 +24,11 @@ sample_request(void)
 	    4), 0);
 	ck_assert_int_eq(request_add_param(req, "EMPTY", 5, "", 0), 0);
 	ck_assert_int_eq(request_add_param(req, "BIN", 3, "a\0b", 3), 0);
+	/* A path holding a decoded NUL: its length must travel too. */
+	ck_assert_int_eq(request_add_param(req, "REQUEST_URI", 11,
+	    "/a%00b?q=1", 10), 0);
 	ck_assert_int_eq(request_append_body(req, "{\"x\":1}", 7), 0);
+	ck_assert_int_eq(cgi_derive(req, "rid-1"), 0);
 	return req;
 }
 
@@ -31,20 +36,23 @@ START_TEST(test_pack_roundtrip)
 {
 	struct request	*req = sample_request(), out;
 	struct buf	 b = BUF_INIT;
-	const char	*rid;
 	char		*msg;
 
 	ck_assert_int_eq(buf_add(&b, "xx", 2), 0);	/* appends */
-	ck_assert_int_eq(wire_pack(req, "rid-1", &b), 0);
+	ck_assert_int_eq(wire_pack(req, &b), 0);
 	ck_assert_uint_eq(wire_packed_len(b.data + 2), b.len - 2);
 	/* unpack wants pointer alignment, as the child's buffers have */
 	msg = aligned_alloc(16, (b.len - 2 + 15) & ~(size_t)15);
 	memcpy(msg, b.data + 2, b.len - 2);
-	ck_assert_int_eq(wire_unpack(msg, b.len - 2, &out, &rid), 0);
-	ck_assert_str_eq(rid, "rid-1");
+	ck_assert_int_eq(wire_unpack(msg, b.len - 2, &out), 0);
+	ck_assert_str_eq(out.rid, "rid-1");
+	ck_assert_uint_eq(out.path_len, 4);
+	ck_assert_int_eq(memcmp(out.path, "/a\0b", 5), 0);
+	ck_assert_str_eq(out.query, "q=1");
+	ck_assert_ptr_null(out.derived);	/* all of it in msg */
 	ck_assert_uint_eq(out.id, 7);
 	ck_assert_uint_eq(out.keep_conn, 1);
-	ck_assert_uint_eq(out.nparams, 3);
+	ck_assert_uint_eq(out.nparams, 4);
 	ck_assert_str_eq(request_param(&out, "REQUEST_METHOD"), "POST");
 	ck_assert_str_eq(request_param(&out, "EMPTY"), "");
 	ck_assert_uint_eq(out.params[2].value_len, 3);
@@ -61,14 +69,28 @@ START_TEST(test_pack_empty)
 {
 	struct request	*req = request_new(1), out;
 	struct buf	 b = BUF_INIT;
-	const char	*rid;
 
-	ck_assert_int_eq(wire_pack(req, "", &b), 0);
-	ck_assert_int_eq(wire_unpack(b.data, b.len, &out, &rid), 0);
+	ck_assert_int_eq(cgi_derive(req, ""), 0);
+	ck_assert_int_eq(wire_pack(req, &b), 0);
+	ck_assert_int_eq(wire_unpack(b.data, b.len, &out), 0);
 	ck_assert_uint_eq(out.nparams, 0);
 	ck_assert_ptr_null(out.body);
-	ck_assert_str_eq(rid, "");
+	ck_assert_str_eq(out.rid, "");
+	ck_assert_str_eq(out.path, "/");
+	ck_assert_str_eq(out.query, "");
 	buf_free(&b);
+	request_free(req);
+}
+END_TEST
+
+/* Only a derived request travels: the child derives nothing. */
+START_TEST(test_pack_not_derived)
+{
+	struct request	*req = request_new(1);
+	struct buf	 b = BUF_INIT;
+
+	ck_assert_int_eq(wire_pack(req, &b), -1);
+	ck_assert_uint_eq(b.len, 0);
 	request_free(req);
 }
 END_TEST
@@ -78,31 +100,32 @@ START_TEST(test_unpack_malformed)
 {
 	struct request	*req = sample_request(), out;
 	struct buf	 b = BUF_INIT;
-	const char	*rid;
 	char		*copy;
 	size_t		 i, len;
 
-	ck_assert_int_eq(wire_pack(req, "r", &b), 0);
+	ck_assert_int_eq(wire_pack(req, &b), 0);
 	len = b.len;
 	copy = aligned_alloc(16, (len + 15) & ~(size_t)15);
 	/* Truncated anywhere: the announced length no longer matches. */
 	for (i = 0; i < len; i++) {
 		memcpy(copy, b.data, len);
-		ck_assert_int_eq(wire_unpack(copy, i, &out, &rid), -1);
+		ck_assert_int_eq(wire_unpack(copy, i, &out), -1);
 	}
 	/* Each byte flipped: either refused or still within bounds. */
 	for (i = 0; i < len; i++) {
 		memcpy(copy, b.data, len);
 		copy[i] = (char)~copy[i];	/* explicit: a flip, not a truncation */
-		if (wire_unpack(copy, len, &out, &rid) == 0) {
-			ck_assert_ptr_nonnull(rid);
-			ck_assert_uint_le(out.nparams, 3);
+		if (wire_unpack(copy, len, &out) == 0) {
+			ck_assert_ptr_nonnull(out.rid);
+			ck_assert_ptr_nonnull(out.path);
+			ck_assert_ptr_nonnull(out.query);
+			ck_assert_uint_le(out.nparams, 4);
 		}
 	}
 	/* A string that loses its NUL is refused. */
 	memcpy(copy, b.data, len);
 	copy[len - 1] = 'x';
-	ck_assert_int_eq(wire_unpack(copy, len, &out, &rid), -1);
+	ck_assert_int_eq(wire_unpack(copy, len, &out), -1);
 	free(copy);
 	buf_free(&b);
 	request_free(req);
@@ -121,14 +144,13 @@ START_TEST(test_unpack_string_in_table)
 	struct request		*req = sample_request(), out;
 	struct request_param	 p;
 	struct buf		 b = BUF_INIT;
-	const char		*rid;
 	char			*copy;
 	size_t			 tbl;
 
-	ck_assert_int_eq(wire_pack(req, "r", &b), 0);
+	ck_assert_int_eq(wire_pack(req, &b), 0);
 	copy = aligned_alloc(16, (b.len + 15) & ~(size_t)15);
 	memcpy(copy, b.data, b.len);
-	ck_assert_int_eq(wire_unpack(copy, b.len, &out, &rid), 0);
+	ck_assert_int_eq(wire_unpack(copy, b.len, &out), 0);
 	tbl = (size_t)((char *)out.params - copy);
 
 	memcpy(copy, b.data, b.len);
@@ -137,14 +159,14 @@ START_TEST(test_unpack_string_in_table)
 	    offsetof(struct request_param, name) + 2);
 	p.value_len = 0;
 	memcpy(copy + tbl, &p, sizeof(p));
-	ck_assert_int_eq(wire_unpack(copy, b.len, &out, &rid), -1);
+	ck_assert_int_eq(wire_unpack(copy, b.len, &out), -1);
 
 	/* The same for a name in the table. */
 	memcpy(copy, b.data, b.len);
 	memcpy(&p, copy + tbl, sizeof(p));
 	p.name = (char *)(uintptr_t)(tbl + sizeof(p));
 	memcpy(copy + tbl, &p, sizeof(p));
-	ck_assert_int_eq(wire_unpack(copy, b.len, &out, &rid), -1);
+	ck_assert_int_eq(wire_unpack(copy, b.len, &out), -1);
 	free(copy);
 	buf_free(&b);
 	request_free(req);
@@ -161,6 +183,7 @@ wire_suite(void)
 	tc = tcase_create("pack");
 	tcase_add_test(tc, test_pack_roundtrip);
 	tcase_add_test(tc, test_pack_empty);
+	tcase_add_test(tc, test_pack_not_derived);
 	tcase_add_test(tc, test_unpack_malformed);
 	tcase_add_test(tc, test_unpack_string_in_table);
 	suite_add_tcase(s, tc);
