@@ -1,6 +1,8 @@
 /*
  * The embedded Lua 5.4 interpreter: loads an app once (the template),
- * provides the fcgiserve module, and runs one request in a child.
+ * readies a forked child's copy of it, and runs one request there.  The
+ * module the app sees is lua_module.h; its results become a response in
+ * lua_result.h.
  */
 #ifndef FCGISERVE_LUA_APP_H
 #define FCGISERVE_LUA_APP_H

@@ -9,7 +9,7 @@
 
 #include "request.h"
 
-/* req's metatable (registered by lua_app; its __index decodes req.json). */
+/* req's metatable: lua_module.c registers it, its __index gives req.json. */
 #define REQ_MT		"fcgiserve.req"
 
 /*

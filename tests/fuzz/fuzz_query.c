@@ -72,7 +72,7 @@ urldecode(const uint8_t *data, size_t size)
 		    plus);
 		FUZZ_CHECK(n == wn && dst[n] == '\0');
 		FUZZ_CHECK(memcmp(dst, want, n) == 0);
-		/* In place, as lua_app.c may do. */
+		/* In place, as a caller may do. */
 		memcpy(dst, data, size);
 		n = cgi_urldecode((char *)dst, (const char *)dst, size,
 		    plus);
