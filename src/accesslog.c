@@ -164,7 +164,7 @@ cpu_us(const struct rusage *ru)
 
 static int
 format_json(const char *pool, const struct accesslog_entry *e,
-    const char *path, struct buf *out)
+    struct buf *out)
 {
 	struct tm	 tm;
 	json_t		*o;
@@ -179,11 +179,11 @@ format_json(const char *pool, const struct accesslog_entry *e,
 		return -1;
 	json_object_set_new(o, "time", json_string(ts));
 	json_object_set_new(o, "pool", json_text(pool));
-	set_text(o, "request_id", e->rid);
+	set_text(o, "request_id", e->req->rid);
 	set_text(o, "remote_addr", request_param(e->req, "REMOTE_ADDR"));
 	set_text(o, "method", request_param(e->req, "REQUEST_METHOD"));
-	set_text(o, "path", path);
-	set_text(o, "query", request_query(e->req));
+	set_text(o, "path", e->req->path);
+	set_text(o, "query", e->req->query);
 	json_object_set_new(o, "status", json_integer(e->status));
 	json_object_set_new(o, "body_bytes", json_integer(
 	    (json_int_t)e->body_bytes));
@@ -220,7 +220,7 @@ add_escaped(struct buf *out, const char *v)
 
 static int
 format_combined(const char *pool, const struct accesslog_entry *e,
-    const char *path, struct buf *out)
+    struct buf *out)
 {
 	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr",
 	    "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
@@ -241,8 +241,8 @@ format_combined(const char *pool, const struct accesslog_entry *e,
 	if ((uri = request_param(r, "REQUEST_URI")) != NULL && *uri != '\0')
 		rc |= add_escaped(out, uri);
 	else {
-		rc |= add_escaped(out, path);
-		if (*(query = request_query(r)) != '\0') {
+		rc |= add_escaped(out, r->path);
+		if (*(query = r->query) != '\0') {
 			rc |= buf_add(out, "?", 1);
 			rc |= add_escaped(out, query);
 		}
@@ -259,7 +259,7 @@ format_combined(const char *pool, const struct accesslog_entry *e,
 	rc |= buf_adds(out, "\" pool=");
 	rc |= add_escaped(out, pool);
 	rc |= buf_adds(out, " rid=");
-	rc |= add_escaped(out, e->rid);
+	rc |= add_escaped(out, r->rid);
 	rc |= buf_printf(out, " duration_ms=%.3f", ms(e->duration_us));
 	if (e->pid > 0)
 		rc |= buf_printf(out, " pid=%ld", (long)e->pid);
@@ -277,17 +277,10 @@ int
 accesslog_format(enum conf_access_format f, const char *pool,
     const struct accesslog_entry *e, struct buf *out)
 {
-	struct buf	 path = BUF_INIT;
-	int		 rc;
-
-	if (request_path(e->req, &path) == -1) {
-		buf_free(&path);
+	if (e->req->path == NULL)
 		return -1;
-	}
-	rc = f == CONF_ACCESS_COMBINED ? format_combined(pool, e, path.data,
-	    out) : format_json(pool, e, path.data, out);
-	buf_free(&path);
-	return rc;
+	return f == CONF_ACCESS_COMBINED ? format_combined(pool, e, out) :
+	    format_json(pool, e, out);
 }
 
 void
@@ -299,7 +292,7 @@ accesslog_write(const struct accesslog_entry *e)
 		return;
 	buf_reset(&alog_line);
 	if (accesslog_format(alog_format, alog_pool, e, &alog_line) == -1) {
-		log_msg(LOG_LVL_WARN, e->rid, "access log: out of memory");
+		log_msg(LOG_LVL_WARN, e->req->rid, "access log: out of memory");
 		return;
 	}
 	do

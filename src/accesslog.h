@@ -15,8 +15,7 @@
 #include "request.h"
 
 struct accesslog_entry {
-	const struct request	*req;
-	const char		*rid;
+	const struct request	*req;		/* derived: cgi_derive */
 	int			 status;
 	size_t			 body_bytes;	/* after the header block */
 	struct timespec		 time;		/* CLOCK_REALTIME, answered */
@@ -43,7 +42,10 @@ int	accesslog_file_open(const struct pool_conf *p);
 void	accesslog_set_fd(int fd);
 int	accesslog_enabled(void);
 void	accesslog_write(const struct accesslog_entry *);
-/* The line for e, newline included, appended to out: 0 or -1 (ENOMEM). */
+/*
+ * The line for e, newline included, appended to out: 0, or -1 (ENOMEM,
+ * or a request cgi_derive could not derive).
+ */
 int	accesslog_format(enum conf_access_format, const char *pool,
 	    const struct accesslog_entry *, struct buf *out);
 

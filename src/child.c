@@ -21,6 +21,7 @@
 #include "fds.h"
 #include "log.h"
 #include "slowlog.h"
+#include "wire.h"
 
 #define CHILD_DEATH_SIG	SIGTERM		/* sent by the kernel when the
 					   worker dies */
@@ -171,12 +172,12 @@ child_prepare(struct lua_app *app, int outfd, int reqfd, pid_t parent)
 	lua_app_child_init(app);
 }
 
-static void	child_answer(struct lua_app *, const struct request *,
-		    const char *) __attribute__((noreturn));
+static void	child_answer(struct lua_app *, const struct request *)
+		    __attribute__((noreturn));
 
 /* Runs the handler and writes its answer, head first, to FD_OUT. */
 static void
-child_answer(struct lua_app *app, const struct request *req, const char *rid)
+child_answer(struct lua_app *app, const struct request *req)
 {
 	struct buf		out = BUF_INIT;
 	struct child_head	head;
@@ -184,9 +185,9 @@ child_answer(struct lua_app *app, const struct request *req, const char *rid)
 	memset(&head, 0, sizeof(head));
 	if (buf_add(&out, &head, sizeof(head)) == -1)
 		_exit(1);
-	slowlog_child_request(req, rid);
-	head.status = (uint32_t)lua_app_handle(app, req, rid, &out);
-	slowlog_child_request(NULL, NULL);
+	slowlog_child_request(req);
+	head.status = (uint32_t)lua_app_handle(app, req, &out);
+	slowlog_child_request(NULL);
 	if (out.len - sizeof(head) > UINT32_MAX)
 		_exit(1);
 	head.len = (uint32_t)(out.len - sizeof(head));
@@ -197,11 +198,11 @@ child_answer(struct lua_app *app, const struct request *req, const char *rid)
 }
 
 void
-child_run(struct lua_app *app, const struct request *req, const char *rid,
-    int outfd, pid_t parent)
+child_run(struct lua_app *app, const struct request *req, int outfd,
+    pid_t parent)
 {
 	child_prepare(app, outfd, -1, parent);
-	child_answer(app, req, rid);
+	child_answer(app, req);
 }
 
 /* Reads exactly len bytes; 0 at a clean end of file before any. */
@@ -229,7 +230,6 @@ child_spare(struct lua_app *app, int reqfd, int outfd, pid_t parent)
 {
 	struct request	 req;
 	struct buf	 msg = BUF_INIT;
-	const char	*rid;
 	size_t		 len;
 	ssize_t		 n;
 
@@ -238,13 +238,13 @@ child_spare(struct lua_app *app, int reqfd, int outfd, pid_t parent)
 	if (buf_reserve(&msg, 4) == -1 ||
 	    (n = read_full(FD_REQ, msg.data, 4)) == 0)
 		_exit(0);
-	if (n == -1 || (len = request_packed_len(msg.data)) < 4 ||
+	if (n == -1 || (len = wire_packed_len(msg.data)) < 4 ||
 	    buf_reserve(&msg, len) == -1 ||
 	    read_full(FD_REQ, msg.data + 4, len - 4) != (ssize_t)(len - 4) ||
-	    request_unpack(msg.data, len, &req, &rid) == -1) {
+	    wire_unpack(msg.data, len, &req) == -1) {
 		log_msg(LOG_LVL_ERROR, NULL, "spare child: bad request message");
 		_exit(1);
 	}
 	(void)close(FD_REQ);
-	child_answer(app, &req, rid);
+	child_answer(app, &req);
 }

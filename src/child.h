@@ -42,13 +42,12 @@ pid_t	child_fork(void);
  * and outfd, reseeds, runs the handler and writes its answer to outfd
  * (struct child_head, then the CGI response).  Never returns.
  */
-void	child_run(struct lua_app *, const struct request *,
-	    const char *request_id, int outfd, pid_t parent)
-	    __attribute__((noreturn));
+void	child_run(struct lua_app *, const struct request *, int outfd,
+	    pid_t parent) __attribute__((noreturn));
 
 /*
  * A spare: a child forked before its request exists, prepared and idle.
- * It reads one packed request (request_pack) from reqfd, answers it on
+ * It reads one packed request (wire_pack) from reqfd, answers it on
  * outfd like child_run, and exits; at end of file on reqfd it just exits.
  * Never returns.
  */

@@ -31,6 +31,7 @@
 #include "log.h"
 #include "slowlog.h"
 #include "stats.h"
+#include "wire.h"
 #include "zygote.h"
 
 #define PIPE_DEFAULT_SIZE	65536
@@ -206,7 +207,7 @@ spare_take(struct child *c)
 		return -1;
 	}
 	buf_reset(&ch.packed);
-	if (request_pack(c->req, c->rid, &ch.packed) == -1)
+	if (wire_pack(c->req, &ch.packed) == -1)
 		goto done;
 	/* A fresh pipe takes the whole message in one write, or nothing. */
 	if (ch.packed.len > PIPE_DEFAULT_SIZE && fcntl(s->req_fd,
@@ -396,14 +397,14 @@ fork_one(struct child *c)
 	pid_t	pid;
 
 	if (pipe2(pfd, O_CLOEXEC) == -1) {
-		log_msg(LOG_LVL_ERROR, c->rid, "pipe: %s", strerror(errno));
+		log_msg(LOG_LVL_ERROR, c->req->rid, "pipe: %s", strerror(errno));
 		return -1;
 	}
 	if ((pid = child_fork()) == 0)
-		child_run(ch.app, c->req, c->rid, pfd[1], ch.worker);
+		child_run(ch.app, c->req, pfd[1], ch.worker);
 	close(pfd[1]);
 	if (pid == -1) {
-		log_msg(LOG_LVL_ERROR, c->rid, "fork: %s", strerror(errno));
+		log_msg(LOG_LVL_ERROR, c->req->rid, "fork: %s", strerror(errno));
 		close(pfd[0]);
 		return -1;
 	}
@@ -603,6 +604,11 @@ children_init(struct event_base *base, struct lua_app *app, int target,
 {
 	sigset_t	chld;
 
+	/* From scratch (a unit test may run several lives in one process). */
+	memset(&ch, 0, sizeof(ch));
+	memset(&zy, 0, sizeof(zy));
+	ch.chld_fd = zy.fd = -1;
+	zy.pid = -1;
 	ch.base = base;
 	ch.app = app;
 	ch.ops = ops;

@@ -25,8 +25,8 @@
 
 struct child {
 	TAILQ_ENTRY(child)	 entry;		/* waiting or running list */
-	const struct request	*req;		/* what it is to run */
-	const char		*rid;		/* its request id, for logs */
+	const struct request	*req;		/* what it is to run (derived:
+						   cgi_derive) */
 	pid_t			 pid;		/* 0 until it has a process */
 	int			 out_fd;	/* its answer (non-blocking);
 						   the taker owns it */
@@ -50,7 +50,7 @@ struct children_ops {
 int	children_init(struct event_base *, struct lua_app *, int spare_target,
 	    const struct children_ops *);
 /*
- * Gives c (req and rid set) a process: 0 it runs (pid, out_fd set);
+ * Gives c (req set) a process: 0 it runs (pid, out_fd set);
  * 1 it waits for a spare (ops->started or ops->failed follow, unless
  * children_cancel); -1 none can be had (logged).
  */

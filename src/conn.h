@@ -8,6 +8,7 @@
 #ifndef FCGISERVE_CONN_H
 #define FCGISERVE_CONN_H
 
+#include "codec.h"
 #include "request.h"
 #include "worker.h"
 

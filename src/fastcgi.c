@@ -11,7 +11,7 @@
  *   skipped on the next call.  Faults visible in the header (version,
  *   type, length, the body limit and the params stream's wire bound)
  *   fire on the header, so oversized content is never buffered.
- * - Params limits (request.h): the stream is buffered up to the most that
+ * - Params limits (codec.h): the stream is buffered up to the most that
  *   params within the limits can take on the wire (max_params_size plus 8
  *   length bytes per param); beyond that, or when decoding finds one limit
  *   exceeded, the request is TOO_LARGE with status 431 and the params
@@ -48,6 +48,7 @@
 #include <fastcgi.h>		/* libfcgi: wire structs and constants */
 
 #include "buf.h"
+#include "codec.h"
 #include "fastcgi.h"
 #include "request.h"
 
@@ -473,7 +474,7 @@ fastcgi_params_end(struct fastcgi_parser *p, struct request_event *ev)
 			return fastcgi_fail(p, ev,
 			    "NUL in param name in FCGI_PARAMS (request id %u)",
 			    p->id);
-		if (request_limit_param(&p->limits, &count, &total,
+		if (codec_limit_param(&p->limits, &count, &total,
 		    (const char *)name, nlen, vlen, p->errbuf,
 		    sizeof(p->errbuf)) != NULL)
 			return fastcgi_params_too_large(p, slot, 1, ev);
@@ -573,7 +574,7 @@ fastcgi_stream_record(struct fastcgi_parser *p, struct request_event *ev)
 		if (slot->state != FASTCGI_SLOT_PARAMS)
 			return fastcgi_fail(p, ev, "FCGI_PARAMS for request id "
 			    "%u after the end of its params", p->id);
-		wire = request_params_wire_max(&p->limits, 8);
+		wire = codec_params_wire_max(&p->limits, 8);
 		if (p->clen > wire - slot->params.len) {
 			snprintf(p->errbuf, sizeof(p->errbuf), "params longer "
 			    "than %zu bytes on the wire (max_params_size %zu "
@@ -844,7 +845,7 @@ fastcgi_head_pending(const struct fastcgi_parser *p)
  */
 int
 fastcgi_write_response(uint16_t id, const void *data, size_t len,
-    request_emit_fn *emit, void *arg)
+    codec_emit_fn *emit, void *arg)
 {
 	uint8_t		 out[7 + 2 * FCGI_HEADER_LEN +
 			    sizeof(FCGI_EndRequestBody)];

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "request.h"
+#include "codec.h"
 
 
 struct fastcgi_parser;
@@ -45,7 +45,7 @@ int			 fastcgi_head_pending(const struct fastcgi_parser *);
  * return of emit.
  */
 int			 fastcgi_write_response(uint16_t id, const void *data,
-			    size_t len, request_emit_fn *emit, void *arg);
+			    size_t len, codec_emit_fn *emit, void *arg);
 
 /* The functions above as the worker's codec interface. */
 extern const struct codec	 fastcgi_codec;

@@ -34,6 +34,7 @@
 
 #include "accesslog.h"
 #include "buf.h"
+#include "cgi.h"
 #include "child.h"
 #include "children.h"
 #include "conn.h"
@@ -71,7 +72,6 @@ struct job {
 	struct conn		*conn;		/* NULL once answered or the
 						   peer is gone */
 	struct request		*req;
-	char			 rid[RID_MAX + 1];
 	struct child		 child;		/* children.c's handle */
 	struct event		*ev_out;	/* the child's pipe */
 	struct event		*ev_timeout;	/* request_timeout */
@@ -176,8 +176,8 @@ sent_len(const struct request *req, const void *data, size_t len)
 
 /* One access log line about a request answered without a job. */
 static void
-access_note(const struct request *req, const char *rid,
-    const struct timespec *t_start, const void *data, size_t len)
+access_note(const struct request *req, const struct timespec *t_start,
+    const void *data, size_t len)
 {
 	struct accesslog_entry	e;
 
@@ -185,7 +185,6 @@ access_note(const struct request *req, const char *rid,
 		return;
 	memset(&e, 0, sizeof(e));
 	e.req = req;
-	e.rid = rid;
 	response_summary(data, sent_len(req, data, len), &e.status,
 	    &e.body_bytes);
 	e.duration_us = since_us(t_start);
@@ -223,10 +222,10 @@ job_answer_error(struct job *j, int status, const char *message,
 {
 	struct buf	b = BUF_INIT;
 
-	if (response_error(&b, status, message, j->rid, extra_headers) == 0)
+	if (response_error(&b, status, message, j->req->rid, extra_headers) == 0)
 		job_answer(j, status, b.data, b.len);
 	else
-		log_msg(LOG_LVL_WARN, j->rid, "cannot build %d response",
+		log_msg(LOG_LVL_WARN, j->req->rid, "cannot build %d response",
 		    status);
 	buf_free(&b);
 }
@@ -322,7 +321,7 @@ job_drain(struct job *j)
 
 	while (j->child.out_fd != -1) {
 		if (buf_reserve(&j->out, PIPE_READ_CHUNK) == -1) {
-			log_msg(LOG_LVL_ERROR, j->rid, "out of memory");
+			log_msg(LOG_LVL_ERROR, j->req->rid, "out of memory");
 			job_kill(j, WHY_OVERFLOW);
 			job_close_pipe(j);
 			break;
@@ -343,7 +342,7 @@ job_drain(struct job *j)
 		j->out.len += (size_t)n;
 		if (j->out.len > js.w->pool->max_response_size +
 		    sizeof(struct child_head)) {
-			log_msg(LOG_LVL_WARN, j->rid, "response larger than "
+			log_msg(LOG_LVL_WARN, j->req->rid, "response larger than "
 			    "max_response_size (%zu bytes); killing child %ld",
 			    js.w->pool->max_response_size, (long)j->child.pid);
 			job_kill(j, WHY_OVERFLOW);
@@ -387,7 +386,7 @@ job_timeout_cb(evutil_socket_t fd, short events, void *arg)
 	(void)fd;
 	(void)events;
 	if (j->state == JOB_RUNNING)
-		log_msg(LOG_LVL_WARN, j->rid, "request timed out after %llu "
+		log_msg(LOG_LVL_WARN, j->req->rid, "request timed out after %llu "
 		    "ms; killing child %ld",
 		    (unsigned long long)js.w->pool->request_timeout_ms,
 		    (long)j->child.pid);
@@ -428,11 +427,11 @@ job_slow_cb(evutil_socket_t fd, short events, void *arg)
 		return;
 	}
 	stats_count(STATS_SLOW);
-	log_msg(LOG_LVL_DEBUG, j->rid, "running for %llu ms "
+	log_msg(LOG_LVL_DEBUG, j->req->rid, "running for %llu ms "
 	    "(slowlog_timeout); asking child %ld for its stack",
 	    (unsigned long long)(us / 1000), (long)j->child.pid);
 	if (slowlog_ask(j->child.pid, us / 1000) == -1)
-		log_msg(LOG_LVL_WARN, j->rid, "slow log: signal child %ld: %s",
+		log_msg(LOG_LVL_WARN, j->req->rid, "slow log: signal child %ld: %s",
 		    (long)j->child.pid, strerror(errno));
 }
 
@@ -454,7 +453,7 @@ job_run(struct job *j)
 	    j)) == NULL ||
 	    (p->slowlog_timeout_ms > 0 && (j->ev_slow =
 	    evtimer_new(js.w->base, job_slow_cb, j)) == NULL)) {
-		log_msg(LOG_LVL_ERROR, j->rid, "cannot watch child %ld (out "
+		log_msg(LOG_LVL_ERROR, j->req->rid, "cannot watch child %ld (out "
 		    "of memory); answering 503", (long)j->child.pid);
 		job_close_pipe(j);
 		j->state = JOB_ANSWERED;
@@ -481,7 +480,6 @@ static void
 job_start(struct job *j)
 {
 	j->child.req = j->req;
-	j->child.rid = j->rid;
 	set_state(j, JOB_WAITING);
 	switch (children_take(&j->child)) {
 	case 0:
@@ -515,7 +513,6 @@ job_log(struct job *j)
 
 	memset(&e, 0, sizeof(e));
 	e.req = j->req;
-	e.rid = j->rid;
 	e.pid = j->child.pid;
 	e.ru = j->has_ru ? &j->ru : NULL;
 	if (j->status != 0) {
@@ -603,11 +600,11 @@ child_exited(struct child *ch, int status, const struct rusage *ru)
 	stats_active(-1);
 	if (j->state == JOB_ANSWERED) {
 		if (code != 0)
-			log_msg(LOG_LVL_WARN, j->rid, "child %ld answered, then "
+			log_msg(LOG_LVL_WARN, j->req->rid, "child %ld answered, then "
 			    "%s %d", (long)ch->pid, sig ? "was killed by "
 			    "signal" : "exited with status", sig ? sig : code);
 	} else if (j->conn == NULL) {
-		log_msg(LOG_LVL_DEBUG, j->rid, "child %ld reaped after the "
+		log_msg(LOG_LVL_DEBUG, j->req->rid, "child %ld reaped after the "
 		    "peer went away", (long)ch->pid);
 	} else if (j->state == JOB_KILLED && j->why == WHY_ABORT) {
 		conn_answer(j->conn, j->req, NULL, 0);
@@ -619,7 +616,7 @@ child_exited(struct child *ch, int status, const struct rusage *ru)
 	} else if (code == 0 && job_output_complete(j)) {
 		job_answer_child(j);
 	} else if (sig == SIGXCPU) {
-		log_msg(LOG_LVL_ERROR, j->rid, "child %ld exceeded "
+		log_msg(LOG_LVL_ERROR, j->req->rid, "child %ld exceeded "
 		    "child_cpu_limit (%d s); answering 504", (long)ch->pid,
 		    js.w->pool->child_cpu_limit);
 		stats_count(STATS_TIMEOUTS);
@@ -627,11 +624,11 @@ child_exited(struct child *ch, int status, const struct rusage *ru)
 	} else {
 		stats_count(STATS_CRASHES);
 		if (sig)
-			log_msg(LOG_LVL_ERROR, j->rid, "child %ld killed by "
+			log_msg(LOG_LVL_ERROR, j->req->rid, "child %ld killed by "
 			    "signal %d (%s)", (long)ch->pid, sig,
 			    strsignal(sig));
 		else
-			log_msg(LOG_LVL_ERROR, j->rid, "child %ld exited with "
+			log_msg(LOG_LVL_ERROR, j->req->rid, "child %ld exited with "
 			    "status %d without a complete response",
 			    (long)ch->pid, code);
 		job_answer_error(j, 500, "internal server error", NULL);
@@ -648,18 +645,19 @@ static const struct children_ops	ops = {
 
 /* status_path and ping_path: answered here, no child, not counted. */
 static int
-admit_status(struct conn *c, struct request *req, const char *rid,
+admit_status(struct conn *c, struct request *req,
     const struct timespec *t_start)
 {
 	struct buf	b = BUF_INIT;
 
-	if (!status_answer(js.w->pool, req, rid, &b))
+	if (!status_answer(js.w->pool, req, &b))
 		return 0;
 	if (b.len > 0)
 		conn_answer(c, req, b.data, b.len);
 	else
-		log_msg(LOG_LVL_WARN, rid, "cannot build the status answer");
-	access_note(req, rid, t_start, b.data, b.len);
+		log_msg(LOG_LVL_WARN, req->rid, "cannot build the status "
+		    "answer");
+	access_note(req, t_start, b.data, b.len);
 	buf_free(&b);
 	request_free(req);
 	conn_job_done(c);
@@ -670,15 +668,16 @@ void
 job_admit(struct conn *c, struct request *req)
 {
 	struct timespec	 t_start;
-	struct job	*j;
+	struct job	*j = NULL;
 	char		 rid[RID_MAX + 1];
 
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
 	rid_for(req, rid);
-	if (admit_status(c, req, rid, &t_start))
+	if (cgi_derive(req, rid) == 0 && admit_status(c, req, &t_start))
 		return;
 	stats_count(STATS_ACCEPTED);
-	if ((j = calloc(1, sizeof(*j))) == NULL) {
+	/* Not derived (no path) or no job: out of memory either way. */
+	if (req->path == NULL || (j = calloc(1, sizeof(*j))) == NULL) {
 		log_msg(LOG_LVL_ERROR, rid, "out of memory; answering 503");
 		conn_answer_error(c, req, rid, 503, "service unavailable",
 		    "Retry-After: 1\r\n");
@@ -690,13 +689,12 @@ job_admit(struct conn *c, struct request *req)
 	j->child.out_fd = -1;
 	j->conn = c;
 	j->t_start = t_start;
-	memcpy(j->rid, rid, sizeof(j->rid));
 	if (have_slot())
 		job_start(j);
 	else if (js.nqueued < js.w->pool->queue)
 		set_state(j, JOB_QUEUED);
 	else {
-		log_msg(LOG_LVL_WARN, j->rid, "%d children busy and %d "
+		log_msg(LOG_LVL_WARN, req->rid, "%d children busy and %d "
 		    "requests queued; answering 503", js.nslots, js.nqueued);
 		stats_count(STATS_QUEUE_FULL);
 		job_answer_error(j, 503, "service unavailable",
@@ -714,6 +712,7 @@ job_refuse(struct conn *c, const struct request_event *ev)
 
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
 	rid_for(ev->req, rid);
+	(void)cgi_derive(ev->req, rid);	/* else no access log line (ENOMEM) */
 	log_msg(LOG_LVL_WARN, rid, "%s: %s; answering %d", conn_peer(c),
 	    ev->errstr, ev->status);
 	stats_count(STATS_ACCEPTED);
@@ -723,7 +722,7 @@ job_refuse(struct conn *c, const struct request_event *ev)
 		stats_status_class(ev->status);
 		stats_served();
 		conn_answer(c, ev->req, b.data, b.len);
-		access_note(ev->req, rid, &t_start, b.data, b.len);
+		access_note(ev->req, &t_start, b.data, b.len);
 	} else
 		log_msg(LOG_LVL_WARN, rid, "cannot build %d response",
 		    ev->status);
@@ -745,7 +744,7 @@ job_abort(struct conn *c, uint16_t id)
 				break;
 	if (j == NULL)
 		return -1;
-	log_msg(LOG_LVL_INFO, j->rid, "aborted by %s", conn_peer(c));
+	log_msg(LOG_LVL_INFO, j->req->rid, "aborted by %s", conn_peer(c));
 	if (j->state == JOB_RUNNING || j->state == JOB_KILLED) {
 		job_kill(j, WHY_ABORT);		/* answered when reaped */
 		return 0;
@@ -770,14 +769,14 @@ job_conn_gone(struct conn *c, const char *peer)
 			j->conn = NULL;
 			/* One line per request lost, with its id. */
 			if (j->state == JOB_RUNNING) {
-				log_msg(LOG_LVL_INFO, j->rid, "connection from "
+				log_msg(LOG_LVL_INFO, j->req->rid, "connection from "
 				    "%s closed before the answer; killing "
 				    "child %ld", peer, (long)j->child.pid);
 				job_kill(j, WHY_GONE);
 			} else if (j->state == JOB_KILLED) {
 				/* said already: timeout, abort, overflow */
 			} else {
-				log_msg(LOG_LVL_INFO, j->rid, "connection from "
+				log_msg(LOG_LVL_INFO, j->req->rid, "connection from "
 				    "%s closed before the answer; dropped from "
 				    "the queue", peer);
 				job_end(j);
@@ -795,6 +794,7 @@ job_count(void)
 int
 job_init(struct worker *w)
 {
+	memset(&js, 0, sizeof(js));
 	js.w = w;
 	TAILQ_INIT(&js.queue);
 	TAILQ_INIT(&js.slots);

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "codec.h"
 #include "request.h"
 #include "worker.h"
 

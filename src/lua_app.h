@@ -1,6 +1,8 @@
 /*
  * The embedded Lua 5.4 interpreter: loads an app once (the template),
- * provides the fcgiserve module, and runs one request in a child.
+ * readies a forked child's copy of it, and runs one request there.  The
+ * module the app sees is lua_module.h; its results become a response in
+ * lua_result.h.
  */
 #ifndef FCGISERVE_LUA_APP_H
 #define FCGISERVE_LUA_APP_H
@@ -36,14 +38,15 @@ void		 lua_app_child_init(struct lua_app *);
 void		 lua_app_child_alloc(struct lua_app *);
 
 /*
- * Builds req from the request's params and body, calls the handler inside
- * lua_pcall with a traceback handler, and appends a complete CGI response
- * to out (JSON body, or a fcgiserve.response raw body).  Never raises:
- * aborts become their status, other errors a generic 500 whose traceback
- * goes to the error log with the request id.  Returns the HTTP status.
+ * Builds req from the request (derived: cgi_derive), calls the handler
+ * inside lua_pcall with a traceback handler, and appends a complete CGI
+ * response to out (JSON body, or a fcgiserve.response raw body).  Never
+ * raises: aborts become their status, other errors a generic 500 whose
+ * traceback goes to the error log with the request id.  Returns the HTTP
+ * status.
  */
 int		 lua_app_handle(struct lua_app *, const struct request *,
-		    const char *request_id, struct buf *out);
+		    struct buf *out);
 
 struct lua_State;
 /* The app's interpreter, for the slow log's debug hook. */

@@ -2,7 +2,7 @@
  * Test-only faults for sanitizer builds (configure --enable-sanitizers).
  * Neither this header's function nor lua_fault.c exists in a normal build:
  * the Makefile compiles lua_fault.c only under the SANITIZERS conditional
- * and lua_app.c calls it only under FCGISERVE_SANITIZERS.
+ * and lua_module.c calls it only under FCGISERVE_SANITIZERS.
  */
 #ifndef FCGISERVE_LUA_FAULT_H
 #define FCGISERVE_LUA_FAULT_H

@@ -1,7 +1,7 @@
 /*
- * Building the Lua req table from a request's CGI params: which param
- * gives the path, how the query string and headers are decoded.  Runs in
- * the request child only.
+ * Building the Lua req table from a request's CGI params and what
+ * cgi_derive gave it (request id, path, query string): how the query
+ * string and headers are decoded.  Runs in the request child only.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include "cgi.h"
 #include "lua_req.h"
 #include "request.h"
 
@@ -46,23 +47,19 @@ query_add(lua_State *L, int t)
 	}
 }
 
-/* req.query from QUERY_STRING, else the part of REQUEST_URI after '?'. */
+/* req.query: the raw query string (cgi_derive) decoded into a table. */
 static void
-push_query(lua_State *L, const struct request *r)
+push_query(lua_State *L, const char *qs)
 {
-	const char	*qs, *uri, *p, *end, *eq;
+	const char	*p, *end, *eq;
 	char		*scratch;
 	size_t		 n;
 	int		 t;
 
 	lua_newtable(L);
 	t = lua_gettop(L);
-	if ((qs = request_param(r, "QUERY_STRING")) == NULL) {
-		if ((uri = request_param(r, "REQUEST_URI")) == NULL ||
-		    (qs = strchr(uri, '?')) == NULL)
-			return;
-		qs++;
-	}
+	if (*qs == '\0')
+		return;
 	/* Collected with the state, so an error cannot leak it. */
 	scratch = lua_newuserdatauv(L, strlen(qs) + 1, 0);
 	for (p = qs; *p != '\0'; p = *end == '&' ? end + 1 : end) {
@@ -71,44 +68,14 @@ push_query(lua_State *L, const struct request *r)
 			continue;
 		if ((eq = memchr(p, '=', (size_t)(end - p))) == NULL)
 			eq = end;
-		n = request_urldecode(scratch, p, (size_t)(eq - p), 1);
+		n = cgi_urldecode(scratch, p, (size_t)(eq - p), 1);
 		lua_pushlstring(L, scratch, n);
 		n = eq == end ? 0 :
-		    request_urldecode(scratch, eq + 1, (size_t)(end - eq - 1), 1);
+		    cgi_urldecode(scratch, eq + 1, (size_t)(end - eq - 1), 1);
 		lua_pushlstring(L, scratch, n);
 		query_add(L, t);
 	}
 	lua_pop(L, 1);
-}
-
-/*
- * req.path: nginx's decoded, normalised $uri (DOCUMENT_URI) when there,
- * else SCRIPT_NAME .. PATH_INFO (CGI), else REQUEST_URI without the query
- * string, percent-decoded; never empty.
- */
-static void
-push_path(lua_State *L, const struct request *r)
-{
-	const char	*uri, *info;
-	luaL_Buffer	 b;
-	size_t		 len;
-
-	if ((uri = request_param(r, "DOCUMENT_URI")) != NULL && *uri != '\0')
-		lua_pushstring(L, uri);
-	else if ((uri = request_param(r, "SCRIPT_NAME")) != NULL) {
-		info = request_param(r, "PATH_INFO");
-		lua_pushfstring(L, "%s%s", uri, info != NULL ? info : "");
-	} else if ((uri = request_param(r, "REQUEST_URI")) != NULL) {
-		len = strcspn(uri, "?");
-		luaL_buffinitsize(L, &b, len + 1);
-		luaL_pushresultsize(&b,
-		    request_urldecode(luaL_prepbuffsize(&b, len + 1), uri, len, 0));
-	} else
-		lua_pushliteral(L, "/");
-	if (lua_rawlen(L, -1) == 0) {
-		lua_pop(L, 1);
-		lua_pushliteral(L, "/");
-	}
 }
 
 /* req.headers and req.env, both from the params; a name sent twice has
@@ -150,7 +117,7 @@ push_headers_env(lua_State *L, const struct request *r)
 }
 
 void
-lua_req_push(lua_State *L, const struct request *r, const char *rid)
+lua_req_push(lua_State *L, const struct request *r)
 {
 	const char	*s;
 
@@ -158,9 +125,9 @@ lua_req_push(lua_State *L, const struct request *r, const char *rid)
 	s = request_param(r, "REQUEST_METHOD");
 	lua_pushstring(L, s != NULL && *s != '\0' ? s : "GET");
 	lua_setfield(L, -2, "method");
-	push_path(L, r);
+	lua_pushlstring(L, r->path, r->path_len);
 	lua_setfield(L, -2, "path");
-	push_query(L, r);
+	push_query(L, r->query);
 	lua_setfield(L, -2, "query");
 	push_headers_env(L, r);
 	lua_setfield(L, -3, "env");
@@ -171,7 +138,7 @@ lua_req_push(lua_State *L, const struct request *r, const char *rid)
 	}
 	lua_newtable(L);
 	lua_setfield(L, -2, "params");
-	lua_pushstring(L, rid);
+	lua_pushstring(L, r->rid);
 	lua_setfield(L, -2, "request_id");
 	lua_pushstring(L, request_param(r, "REMOTE_ADDR"));
 	lua_setfield(L, -2, "remote_addr");

@@ -9,17 +9,15 @@
 
 #include "request.h"
 
-/* req's metatable (registered by lua_app; its __index decodes req.json). */
+/* req's metatable: lua_module.c registers it, its __index gives req.json. */
 #define REQ_MT		"fcgiserve.req"
 
 /*
- * Pushes req for r.  path: DOCUMENT_URI, else SCRIPT_NAME .. PATH_INFO,
- * else REQUEST_URI before '?' (percent-decoded), else "/".  query: from
- * QUERY_STRING (else REQUEST_URI after '?'), '+' and %XX decoded, a
- * repeated name an array.  headers: HTTP_FOO_BAR as "foo-bar", plus
- * content-type and content-length.  May raise (memory): call it under
- * lua_pcall.
+ * Pushes req for r, a derived request (cgi_derive gave it request_id,
+ * path and the query string).  query: '+' and %XX decoded, a repeated
+ * name an array.  headers: HTTP_FOO_BAR as "foo-bar", plus content-type
+ * and content-length.  May raise (memory): call it under lua_pcall.
  */
-void	lua_req_push(lua_State *, const struct request *r, const char *rid);
+void	lua_req_push(lua_State *, const struct request *r);
 
 #endif

@@ -23,7 +23,7 @@
  *
  * The router raises 404/405 through fcgiserve.abort, which router_open
  * takes from package.loaded.fcgiserve: the caller installs the module's
- * C functions there first (lua_app.c does).
+ * C functions there first (lua_module.c does).
  */
 #include <lauxlib.h>
 #include <lua.h>

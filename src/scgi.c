@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "codec.h"
 #include "request.h"
 #include "scgi.h"
 
@@ -139,7 +140,7 @@ scgi_length_byte(struct scgi_parser *p, char c, struct request_event *ev)
 	if (p->ndigits == 1 && p->nslen == 0)
 		return scgi_fail(p, "leading zero in the SCGI netstring length");
 	d = (size_t)(c - '0');
-	max = request_params_wire_max(&p->limits, 2);
+	max = codec_params_wire_max(&p->limits, 2);
 	if (p->nslen > max / 10 || d > max - p->nslen * 10) {
 		if ((req = request_new(0)) == NULL)
 			return scgi_fail(p, "out of memory");
@@ -203,7 +204,7 @@ scgi_headers_decode(struct scgi_parser *p, struct request *req)
 		    strcmp(name, SCGI_CONTENT_LENGTH) != 0)
 			return scgi_fail(p, "first SCGI header is not "
 			    SCGI_CONTENT_LENGTH);
-		if (request_limit_param(&p->limits, &count, &total, name,
+		if (codec_limit_param(&p->limits, &count, &total, name,
 		    nlen, vlen, p->errbuf, sizeof(p->errbuf)) != NULL)
 			return REQ_EV_TOO_LARGE;
 		if (request_add_param(req, name, nlen, value, vlen) == -1)
@@ -370,7 +371,7 @@ scgi_request_done(struct scgi_parser *p, uint16_t id)
 
 int
 scgi_write_response(uint16_t id, const void *data, size_t len,
-    request_emit_fn *emit, void *arg)
+    codec_emit_fn *emit, void *arg)
 {
 	(void)id;
 	if (len == 0)

@@ -1,7 +1,7 @@
 /*
  * SCGI codec: bytes in -> request events out, response -> bytes.
  * Pure: no sockets, no libevent, no globals.  The same event shape as the
- * FastCGI codec (request.h), so the worker drives both alike.
+ * FastCGI codec (codec.h), so the worker drives both alike.
  *
  * SCGI (python.ca/scgi/protocol.txt): one request per connection, a
  * netstring of NUL-separated header names and values (CONTENT_LENGTH
@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "request.h"
+#include "codec.h"
 
 struct scgi_parser;
 
@@ -37,7 +37,7 @@ int			 scgi_head_pending(const struct scgi_parser *);
 void			 scgi_request_done(struct scgi_parser *, uint16_t id);
 /* The response is the CGI response itself: one emit of data[0..len). */
 int			 scgi_write_response(uint16_t id, const void *data,
-			    size_t len, request_emit_fn *emit, void *arg);
+			    size_t len, codec_emit_fn *emit, void *arg);
 
 /* The functions above as the worker's codec interface. */
 extern const struct codec	 scgi_codec;

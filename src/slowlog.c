@@ -44,9 +44,7 @@ static const char		*slow_pool = "";
 /* The child's side. */
 static lua_State		*slow_L;
 static int			 child_fd = -1;
-static const char		*cur_rid;
-static const char		*cur_method;
-static struct buf		 cur_path;
+static const struct request	*cur_req;	/* being handled, or NULL */
 static volatile sig_atomic_t	 asked_ms;	/* elapsed when asked */
 static struct timespec		 asked_at;	/* CLOCK_MONOTONIC */
 
@@ -120,12 +118,14 @@ dump(lua_State *L)
 	struct buf	 b = BUF_INIT;
 	struct timespec	 now;
 	struct tm	 tm;
-	const char	*tb, *p;
+	const char	*tb, *p, *method;
 	char		 ts[32];
 	uint64_t	 ms = elapsed_now();
 
-	if (cur_rid == NULL)
+	if (cur_req == NULL)
 		return 0;
+	if ((method = request_param(cur_req, "REQUEST_METHOD")) == NULL)
+		method = "-";
 	/* Level 1: the function that was running, not dump itself. */
 	luaL_traceback(L, L, NULL, 1);
 	tb = lua_tostring(L, -1);
@@ -144,8 +144,8 @@ dump(lua_State *L)
 			else
 				buf_add(&b, p, 1);
 		}
-		log_msg(LOG_LVL_WARN, cur_rid, "slow request: %s %s running "
-		    "for %llu ms; %s", cur_method, cur_path.data,
+		log_msg(LOG_LVL_WARN, cur_req->rid, "slow request: %s %s "
+		    "running for %llu ms; %s", method, cur_req->path,
 		    (unsigned long long)ms, b.data != NULL ? b.data : "");
 	} else {
 		clock_gettime(CLOCK_REALTIME, &now);
@@ -153,7 +153,7 @@ dump(lua_State *L)
 		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 		buf_printf(&b, "%s.%03ldZ pool %s pid %ld rid=%s: %s %s running "
 		    "for %llu ms\n%s\n\n", ts, now.tv_nsec / 1000000, slow_pool,
-		    (long)getpid(), cur_rid, cur_method, cur_path.data,
+		    (long)getpid(), cur_req->rid, method, cur_req->path,
 		    (unsigned long long)ms, tb);
 		if (b.data != NULL)
 			(void)!write(child_fd, b.data, b.len);
@@ -179,7 +179,7 @@ on_signal(int sig, siginfo_t *si, void *ctx)
 
 	(void)sig;
 	(void)ctx;
-	if (cur_rid == NULL)		/* idle spare, or already answered */
+	if (cur_req == NULL)		/* idle spare, or already answered */
 		return;
 	asked_ms = si->si_code == SI_QUEUE ? si->si_value.sival_int : 0;
 	clock_gettime(CLOCK_MONOTONIC, &asked_at);
@@ -205,18 +205,8 @@ slowlog_child_init(lua_State *L, int fd)
 }
 
 void
-slowlog_child_request(const struct request *req, const char *rid)
+slowlog_child_request(const struct request *req)
 {
-	if (!enabled)
-		return;
-	if (req == NULL) {		/* done: no more entries */
-		cur_rid = NULL;
-		return;
-	}
-	cur_method = request_param(req, "REQUEST_METHOD");
-	if (cur_method == NULL)
-		cur_method = "-";
-	if (request_path(req, &cur_path) == -1)
-		return;
-	cur_rid = rid;
+	if (enabled)
+		cur_req = req;		/* NULL: done, no more entries */
 }

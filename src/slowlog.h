@@ -45,7 +45,10 @@ struct lua_State;
  * Lua instruction.
  */
 void	slowlog_child_init(struct lua_State *L, int fd);
-/* Child: the request being handled, for the dump's first line. */
-void	slowlog_child_request(const struct request *, const char *rid);
+/*
+ * Child: the request being handled (derived: cgi_derive), for the dump's
+ * first line; NULL once it is answered.
+ */
+void	slowlog_child_request(const struct request *);
 
 #endif

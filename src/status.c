@@ -350,7 +350,7 @@ answer_status(const struct pool_conf *p, const struct request *req,
 	struct stats_snapshot	 s;
 	struct buf		 body = BUF_INIT;
 	enum status_format	 f = STATUS_JSON;
-	const char		*qs = request_query(req);
+	const char		*qs = req->query;
 	int			 rc = -1;
 
 	if (query_has(qs, "openmetrics"))
@@ -385,36 +385,28 @@ answer_ping(const struct pool_conf *p, struct buf *out)
 
 int
 status_answer(const struct pool_conf *p, const struct request *req,
-    const char *rid, struct buf *out)
+    struct buf *out)
 {
-	struct buf	 path = BUF_INIT;
 	const char	*method;
 	int		 is_status, is_ping, rc;
 
-	if (p->status_path == NULL && p->ping_path == NULL)
-		return 0;
-	if (request_path(req, &path) == -1) {
-		buf_free(&path);
-		return 0;
-	}
 	is_status = p->status_path != NULL &&
-	    strcmp(path.data, p->status_path) == 0;
-	is_ping = p->ping_path != NULL && strcmp(path.data, p->ping_path) == 0;
-	buf_free(&path);
+	    strcmp(req->path, p->status_path) == 0;
+	is_ping = p->ping_path != NULL && strcmp(req->path, p->ping_path) == 0;
 	if (!is_status && !is_ping)
 		return 0;
 	method = request_param(req, "REQUEST_METHOD");
 	if (method != NULL && strcmp(method, "GET") != 0 &&
 	    strcmp(method, "HEAD") != 0)
-		rc = response_error(out, 405, "method not allowed", rid,
+		rc = response_error(out, 405, "method not allowed", req->rid,
 		    "Allow: GET, HEAD\r\n");
 	else
 		rc = is_status ? answer_status(p, req, out) :
 		    answer_ping(p, out);
 	if (rc != 0) {
 		buf_reset(out);
-		if (response_error(out, 500, "internal server error", rid,
-		    NULL) != 0)
+		if (response_error(out, 500, "internal server error",
+		    req->rid, NULL) != 0)
 			buf_reset(out);
 	}
 	return 1;

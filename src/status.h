@@ -17,13 +17,14 @@ enum status_format {
 };
 
 /*
- * If req asks for the pool's status_path or ping_path, appends the
- * complete CGI response to out and returns 1; otherwise returns 0.
+ * If req (derived: cgi_derive) asks for the pool's status_path or
+ * ping_path, appends the complete CGI response to out and returns 1;
+ * otherwise returns 0.
  * The query string picks the format (json, openmetrics, prometheus) and
  * adds the per-worker lines (full).
  */
 int	status_answer(const struct pool_conf *, const struct request *,
-	    const char *rid, struct buf *out);
+	    struct buf *out);
 /* The status page for s, body only: 0 or -1 (ENOMEM). */
 int	status_render(const struct pool_conf *, const struct stats_snapshot *,
 	    enum status_format, int full, struct buf *out);

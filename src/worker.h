@@ -13,8 +13,8 @@
 #include <event2/event.h>
 
 #include "conf.h"
+#include "codec.h"
 #include "lua_app.h"
-#include "request.h"
 
 struct worker {
 	struct event_base	*base;

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cgi.h"
 #include "lua_app.h"
 #include "request.h"
 
@@ -117,7 +118,8 @@ add_param(struct request *req, const char *name, const char *value)
 	    strlen(value));
 }
 
-/* The params nginx's stock fastcgi_params sends for a wrk GET. */
+/* The params nginx's stock fastcgi_params sends for a wrk GET, derived
+   as the worker does. */
 static struct request *
 make_request(const char *uri)
 {
@@ -152,7 +154,8 @@ make_request(const char *uri)
 	    add_param(req, "SERVER_PORT", "8080") == -1 ||
 	    add_param(req, "SERVER_NAME", "localhost") == -1 ||
 	    add_param(req, "REDIRECT_STATUS", "200") == -1 ||
-	    add_param(req, "HTTP_HOST", "127.0.0.1:8080") == -1) {
+	    add_param(req, "HTTP_HOST", "127.0.0.1:8080") == -1 ||
+	    cgi_derive(req, FORKFLOOR_RID) == -1) {
 		request_free(req);
 		return NULL;
 	}
@@ -173,7 +176,7 @@ child(struct lua_app *app, const struct request *req, int fd)
 	lua_app_child_init(app);
 	if (buf_add(&out, "\0\0\0\0", 4) == -1)
 		_exit(1);
-	(void)lua_app_handle(app, req, FORKFLOOR_RID, &out);
+	(void)lua_app_handle(app, req, &out);
 	len = (uint32_t)(out.len - 4);
 	memcpy(out.data, &len, sizeof(len));
 	if (write_all(fd, out.data, out.len) == -1)

@@ -24,7 +24,7 @@
 	}								\
 } while (0)
 
-/* A request_emit_fn appending to a struct buf. */
+/* A codec_emit_fn appending to a struct buf. */
 static int __attribute__((unused))
 fuzz_emit(void *arg, const void *data, size_t len)
 {

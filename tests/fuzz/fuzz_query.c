@@ -1,16 +1,18 @@
 /*
- * libFuzzer target: the request container's byte handling (src/request.c).
+ * libFuzzer target: CGI percent-decoding (src/cgi.c) and the spare wire
+ * format (src/wire.c).
  *
- * request_urldecode, both with and without plus_is_space, against a
+ * cgi_urldecode, both with and without plus_is_space, against a
  * decoder written here from its contract (valid %XX escapes decoded,
  * anything else kept, '+' -> ' ' for query strings), into a separate
  * buffer and in place.
  *
- * request_pack / request_unpack: a request is built from the input read
- * as "RID\nQUERY[\nBODY]" (QUERY split at '&' and the first '=', both
- * sides percent-decoded as lua_app.c does, names cut at a NUL as C
- * strings are), packed, and unpacked from an aligned copy: unpack must
- * succeed and give back every field.  The raw input is unpacked too
+ * cgi_derive / wire_pack / wire_unpack: a request is built from the
+ * input read as "RID\nQUERY[\nBODY]" (QUERY split at '&' and the first
+ * '=', both sides percent-decoded as lua_req.c does, names cut at a NUL
+ * as C strings are), derived with RID, packed, and unpacked from an
+ * aligned copy: unpack must succeed and give back every field, the
+ * derived ones included.  The raw input is unpacked too
  * (from an aligned copy of exactly its length): it must never crash, and
  * whatever it accepts must keep the request.h contract inside the message.
  */
@@ -19,8 +21,10 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cgi.h"
 #include "fuzz.h"
 #include "request.h"
+#include "wire.h"
 
 static int
 hexval(uint8_t c)
@@ -64,13 +68,13 @@ urldecode(const uint8_t *data, size_t size)
 	FUZZ_CHECK((dst = malloc(size + 1)) != NULL);
 	for (plus = 0; plus <= 1; plus++) {
 		wn = ref_urldecode(want, data, size, plus);
-		n = request_urldecode((char *)dst, (const char *)data, size,
+		n = cgi_urldecode((char *)dst, (const char *)data, size,
 		    plus);
 		FUZZ_CHECK(n == wn && dst[n] == '\0');
 		FUZZ_CHECK(memcmp(dst, want, n) == 0);
-		/* In place, as lua_app.c may do. */
+		/* In place, as a caller may do. */
 		memcpy(dst, data, size);
-		n = request_urldecode((char *)dst, (const char *)dst, size,
+		n = cgi_urldecode((char *)dst, (const char *)dst, size,
 		    plus);
 		FUZZ_CHECK(n == wn && dst[n] == '\0');
 		FUZZ_CHECK(memcmp(dst, want, n) == 0);
@@ -90,10 +94,10 @@ add_pair(struct request *req, const uint8_t *src, size_t len)
 	eq = memchr(src, '=', len);
 	FUZZ_CHECK((name = malloc(len + 1)) != NULL);
 	FUZZ_CHECK((value = malloc(len + 1)) != NULL);
-	(void)request_urldecode(name, (const char *)src,
+	(void)cgi_urldecode(name, (const char *)src,
 	    eq != NULL ? (size_t)(eq - src) : len, 1);
 	nlen = strlen(name);
-	vlen = request_urldecode(value, eq != NULL ? (const char *)eq + 1 : "",
+	vlen = cgi_urldecode(value, eq != NULL ? (const char *)eq + 1 : "",
 	    eq != NULL ? (size_t)(src + len - eq - 1) : 0, 1);
 	FUZZ_CHECK(request_add_param(req, name, nlen, value, vlen) == 0);
 	free(name);
@@ -139,19 +143,23 @@ round_trip(const uint8_t *data, size_t size)
 {
 	struct request	*req, got;
 	struct buf	 out = BUF_INIT;
-	const char	*grid;
 	char		*rid, *msg;
 	size_t		 i;
 
 	req = build(data, size, &rid);
 	fuzz_check_request(req);
-	FUZZ_CHECK(request_pack(req, rid, &out) == 0);
-	FUZZ_CHECK(out.len >= 4 && request_packed_len(out.data) == out.len);
+	FUZZ_CHECK(cgi_derive(req, rid) == 0);
+	FUZZ_CHECK(req->path_len > 0 && req->path[req->path_len] == '\0');
+	FUZZ_CHECK(wire_pack(req, &out) == 0);
+	FUZZ_CHECK(out.len >= 4 && wire_packed_len(out.data) == out.len);
 	FUZZ_CHECK((msg = malloc(out.len)) != NULL);
 	memcpy(msg, out.data, out.len);
-	FUZZ_CHECK(request_unpack(msg, out.len, &got, &grid) == 0);
+	FUZZ_CHECK(wire_unpack(msg, out.len, &got) == 0);
 	fuzz_check_request(&got);
-	FUZZ_CHECK(strcmp(grid, rid) == 0);
+	FUZZ_CHECK(strcmp(got.rid, rid) == 0);
+	FUZZ_CHECK(got.path_len == req->path_len &&
+	    memcmp(got.path, req->path, got.path_len + 1) == 0);
+	FUZZ_CHECK(strcmp(got.query, req->query) == 0);
 	FUZZ_CHECK(got.id == req->id && got.keep_conn == req->keep_conn);
 	FUZZ_CHECK(got.nparams == req->nparams);
 	for (i = 0; i < got.nparams; i++) {
@@ -182,16 +190,18 @@ static void
 unpack_raw(const uint8_t *data, size_t size)
 {
 	struct request	 req;
-	const char	*rid;
 	char		*msg;
 	size_t		 i;
 
-	/* malloc's alignment is what request_unpack asks for. */
+	/* malloc's alignment is what wire_unpack asks for. */
 	FUZZ_CHECK((msg = malloc(size ? size : 1)) != NULL);
 	memcpy(msg, data, size);
-	if (request_unpack(msg, size, &req, &rid) == 0) {
-		FUZZ_CHECK(inside(msg, size, rid, strnlen(rid,
-		    (size_t)(msg + size - rid))));
+	if (wire_unpack(msg, size, &req) == 0) {
+		FUZZ_CHECK(inside(msg, size, req.rid, strnlen(req.rid,
+		    (size_t)(msg + size - req.rid))));
+		FUZZ_CHECK(inside(msg, size, req.path, req.path_len));
+		FUZZ_CHECK(inside(msg, size, req.query, strnlen(req.query,
+		    (size_t)(msg + size - req.query))));
 		for (i = 0; i < req.nparams; i++) {
 			FUZZ_CHECK(inside(msg, size, req.params[i].name,
 			    strnlen(req.params[i].name,

@@ -16,6 +16,7 @@
 
 #include "accesslog.h"
 #include "buf.h"
+#include "cgi.h"
 #include "conf.h"
 #include "request.h"
 
@@ -43,14 +44,21 @@ sample_request(const char *uri, const char *doc, const char *ua)
 	return r;
 }
 
+/* r, complete: its id, path and query derived as the worker does. */
+static struct request *
+derived(struct request *r, const char *rid)
+{
+	ck_assert_int_eq(cgi_derive(r, rid), 0);
+	return r;
+}
+
 /* 2026-11-21T06:04:34.123Z; a child with 1.5 ms of CPU and 3120 KiB. */
 static void
 sample_entry(struct accesslog_entry *e, struct request *r, struct rusage *ru)
 {
 	memset(e, 0, sizeof(*e));
 	memset(ru, 0, sizeof(*ru));
-	e->req = r;
-	e->rid = "abc-1";
+	e->req = derived(r, "abc-1");
 	e->status = 200;
 	e->body_bytes = 27;
 	e->time.tv_sec = 1795241074;
@@ -77,6 +85,7 @@ START_TEST(test_json)
 	struct accesslog_entry	 e;
 	struct request		*r;
 	struct rusage		 ru;
+	struct buf		 none = BUF_INIT;
 	char			*line;
 	json_t			*j;
 
@@ -100,6 +109,14 @@ START_TEST(test_json)
 	    "\"child_pid\":null,\"child_cpu_ms\":null,\"child_max_rss_kb\":"
 	    "null}\n"));
 	free(line);
+	request_free(r);
+
+	/* A request cgi_derive could not derive (out of memory): no line. */
+	r = request_new(1);
+	e.req = r;
+	ck_assert_int_eq(accesslog_format(CONF_ACCESS_JSON, "api", &e,
+	    &none), -1);
+	ck_assert_uint_eq(none.len, 0);
 	request_free(r);
 
 	/* Not UTF-8 (a decoded %FF), quotes, a newline: still one line of
@@ -142,7 +159,7 @@ START_TEST(test_combined)
 	e.status = 503;
 	request_free(r);
 	r = sample_request("/b", "/b", NULL);
-	e.req = r;
+	e.req = derived(r, "abc-1");
 	line = format(CONF_ACCESS_COMBINED, &e);
 	ck_assert_str_eq(line, "10.0.0.7 - - [21/Nov/2026:06:04:34 +0000] "
 	    "\"GET /b HTTP/1.1\" 503 27 \"-\" \"-\" pool=api rid=abc-1 "
@@ -155,7 +172,7 @@ START_TEST(test_combined)
 	param(r, "REQUEST_METHOD", "POST");
 	param(r, "DOCUMENT_URI", "/p q");
 	param(r, "QUERY_STRING", "x=1");
-	e.req = r;
+	e.req = derived(r, "abc-1");
 	line = format(CONF_ACCESS_COMBINED, &e);
 	ck_assert_ptr_nonnull(strstr(line, "- - - [21/Nov/2026:06:04:34 "
 	    "+0000] \"POST /p q?x=1\" 503 "));
@@ -209,7 +226,7 @@ START_TEST(test_write_reopen)
 	/* SIGUSR1: the master opens the file anew, the worker takes it. */
 	ck_assert_int_ne(fd = accesslog_file_open(&pc), -1);
 	accesslog_set_fd(fd);
-	e.rid = "two";
+	derived(r, "two");
 	accesslog_write(&e);
 
 	text = slurp(moved);

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "cgi.h"
 #include "conf.h"
 #include "request.h"
 #include "response.h"
@@ -304,6 +305,7 @@ req_for(const char *method, const char *uri, const char *query)
 	    strlen("DOCUMENT_URI"), uri, strlen(uri)), 0);
 	ck_assert_int_eq(request_add_param(r, "QUERY_STRING",
 	    strlen("QUERY_STRING"), query, strlen(query)), 0);
+	ck_assert_int_eq(cgi_derive(r, "rid-1"), 0);
 	return r;
 }
 
@@ -317,7 +319,7 @@ answer(struct pool_conf *pc, const char *method, const char *uri,
 	int		 status = 0;
 
 	buf_reset(b);
-	if (status_answer(pc, r, "rid-1", b))
+	if (status_answer(pc, r, b))
 		response_summary(b->data, b->len, &status, &body);
 	request_free(r);
 	return status;

@@ -23,9 +23,12 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cgi.h"
 #include "child.h"
 #include "fakechild.h"
+#include "fds.h"
 #include "request.h"
+#include "wire.h"
 
 pid_t
 child_fork(void)
@@ -108,33 +111,42 @@ act(const struct request *req, int outfd)
 }
 
 void
-child_run(struct lua_app *app, const struct request *req,
-    const char *request_id, int outfd, pid_t parent)
+child_run(struct lua_app *app, const struct request *req, int outfd,
+    pid_t parent)
 {
+	int	want[FD_NSLOTS] = { outfd, -1, -1 };
+
 	(void)app;
-	(void)request_id;
 	(void)parent;
-	act(req, outfd);
+	if (fds_layout(want) == -1)	/* as child_prepare: nothing else */
+		_exit(1);
+	act(req, FD_OUT);
 }
 
 void
 child_spare(struct lua_app *app, int reqfd, int outfd, pid_t parent)
 {
 	struct request	 req;
-	const char	*rid;
 	char		*msg;
 	size_t		 len, got = 0;
 	ssize_t		 n;
 	char		 lenbuf[4];
 
+	int		 want[FD_NSLOTS] = { outfd, reqfd, -1 };
+
 	(void)app;
 	(void)parent;
+	/* As child_prepare: without the zygote's copy of our request pipe's
+	   other end, the end of file that retires an idle spare can come. */
+	if (fds_layout(want) == -1)
+		_exit(1);
+	reqfd = FD_REQ;
 	while (got < 4) {
 		if ((n = read(reqfd, lenbuf + got, 4 - got)) <= 0)
 			_exit(n == 0 && got == 0 ? 0 : 1);
 		got += (size_t)n;
 	}
-	len = request_packed_len(lenbuf);
+	len = wire_packed_len(lenbuf);
 	if (len < 4 || (msg = malloc(len)) == NULL)
 		_exit(1);
 	memcpy(msg, lenbuf, 4);
@@ -143,9 +155,9 @@ child_spare(struct lua_app *app, int reqfd, int outfd, pid_t parent)
 			_exit(1);
 		got += (size_t)n;
 	}
-	if (request_unpack(msg, len, &req, &rid) == -1)
+	if (wire_unpack(msg, len, &req) == -1)
 		_exit(1);
-	act(&req, outfd);
+	act(&req, FD_OUT);
 }
 
 struct request *
@@ -160,6 +172,8 @@ fake_request(const char *action)
 	if (action != NULL)
 		(void)request_add_param(r, "ACTION", 6, action,
 		    strlen(action));
+	if (cgi_derive(r, "test") == -1)
+		abort();
 	return r;
 }
 

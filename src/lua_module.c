@@ -1,0 +1,290 @@
+/*
+ * The fcgiserve Lua module (lua_module.h): the functions an app calls,
+ * fcgiserve.abort, .response, .log, with .json (json.c) and .router
+ * (router.c) attached; req.json decoded on first use; os.exit made safe
+ * for a child.  Everything here runs inside the interpreter's lua_pcall,
+ * so raising is how it reports a caller's mistake.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "json.h"
+#include "log.h"
+#ifdef FCGISERVE_SANITIZERS
+#include "lua_fault.h"
+#endif
+#include "lua_module.h"
+#include "lua_req.h"
+#include "response.h"
+#include "router.h"
+
+#define ABORT_MT	"fcgiserve.abort"	/* error value of abort() */
+#define RESPONSE_MT	"fcgiserve.response"	/* result of response{} */
+
+#define REQ_JSON_FLAGS	(JSON_DECODE_ANY | JSON_ALLOW_NUL)	/* as json.c */
+#define RAW_CTYPE	"text/plain; charset=utf-8"
+
+static const char *const log_levels[] = {	/* order of enum log_level */
+	"error", "warn", "info", "debug", NULL
+};
+
+static int
+has_metatable(lua_State *L, int idx, const char *name)
+{
+	int	 same;
+
+	if (!lua_getmetatable(L, idx))
+		return 0;
+	luaL_getmetatable(L, name);
+	same = lua_rawequal(L, -1, -2);
+	lua_pop(L, 2);
+	return same;
+}
+
+/*
+ * Raises the abort value {status=, message=, headers=}.  headers is a
+ * stack index of a table, or 0.
+ */
+static int
+raise_abort(lua_State *L, int status, const char *message, int headers)
+{
+	lua_createtable(L, 0, 3);
+	lua_pushinteger(L, status);
+	lua_setfield(L, -2, "status");
+	lua_pushstring(L, message);
+	lua_setfield(L, -2, "message");
+	if (headers != 0) {
+		lua_pushvalue(L, headers);
+		lua_setfield(L, -2, "headers");
+	}
+	luaL_setmetatable(L, ABORT_MT);
+	return lua_error(L);
+}
+
+/* fcgiserve.abort(status[, message[, headers]]) */
+static int
+mod_abort(lua_State *L)
+{
+	lua_Integer	 status;
+	const char	*reason;
+	char		 msg[64];
+	size_t		 i;
+	int		 isnum;
+
+	status = lua_tointegerx(L, 1, &isnum);
+	if (lua_type(L, 1) != LUA_TNUMBER || !isnum ||
+	    status < 400 || status > 599)
+		return luaL_argerror(L, 1, "status must be 400 to 599");
+	if (!lua_isnoneornil(L, 3))
+		luaL_checktype(L, 3, LUA_TTABLE);
+	if (lua_isnoneornil(L, 2)) {
+		/* "Not Found" -> "not found", like the router's own errors */
+		reason = response_reason((int)status);
+		for (i = 0; reason[i] != '\0' && i < sizeof(msg) - 1; i++)
+			msg[i] = (char)tolower((unsigned char)reason[i]);
+		msg[i] = '\0';
+		return raise_abort(L, (int)status, msg,
+		    lua_isnoneornil(L, 3) ? 0 : 3);
+	}
+	return raise_abort(L, (int)status, luaL_checkstring(L, 2),
+	    lua_isnoneornil(L, 3) ? 0 : 3);
+}
+
+static int
+abort_tostring(lua_State *L)
+{
+	lua_getfield(L, 1, "status");
+	lua_getfield(L, 1, "message");
+	lua_pushfstring(L, "fcgiserve.abort(%s): %s", lua_tostring(L, -2),
+	    lua_tostring(L, -1));
+	return 1;
+}
+
+/*
+ * Copies t[key] to the result table at -1 after checking its type;
+ * absent fields take def (when def is not NULL).
+ */
+static void
+response_field(lua_State *L, const char *key, int type, const char *def)
+{
+	int	 t;
+
+	t = lua_getfield(L, 1, key);
+	if (t == LUA_TNIL && def != NULL) {
+		lua_pop(L, 1);
+		lua_pushstring(L, def);
+	} else if (t != LUA_TNIL && t != type)
+		luaL_error(L, "fcgiserve.response: %s must be a %s, not %s",
+		    key, lua_typename(L, type), lua_typename(L, t));
+	lua_setfield(L, -2, key);
+}
+
+/*
+ * fcgiserve.response{status=, headers=, body=, content_type=}: a raw body.
+ * Checked here, so a mistake raises at the author's line.
+ */
+static int
+mod_response(lua_State *L)
+{
+	lua_Integer	 status = 200;
+	int		 isnum;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_settop(L, 1);
+	if (lua_getfield(L, 1, "status") != LUA_TNIL) {
+		status = lua_tointegerx(L, 2, &isnum);
+		if (lua_type(L, 2) != LUA_TNUMBER || !isnum ||
+		    !response_status_valid(status))
+			return luaL_error(L, "fcgiserve.response: status must "
+			    "be an integer from 200 to 599");
+	}
+	lua_pop(L, 1);
+	lua_createtable(L, 0, 4);
+	lua_pushinteger(L, status);
+	lua_setfield(L, -2, "status");
+	response_field(L, "body", LUA_TSTRING, "");
+	response_field(L, "content_type", LUA_TSTRING, RAW_CTYPE);
+	response_field(L, "headers", LUA_TTABLE, NULL);
+	luaL_setmetatable(L, RESPONSE_MT);
+	return 1;
+}
+
+/* fcgiserve.log(level, message) */
+static int
+mod_log(lua_State *L)
+{
+	const struct request	**cur = lua_touserdata(L, lua_upvalueindex(1));
+	const char		 *msg;
+	int			  level;
+
+	level = luaL_checkoption(L, 1, NULL, log_levels);
+	luaL_checkany(L, 2);
+	if (!log_enabled((enum log_level)level))
+		return 0;
+	msg = luaL_tolstring(L, 2, NULL);
+	log_msg((enum log_level)level, *cur != NULL ? (*cur)->rid : NULL,
+	    "%s", msg);
+	return 0;
+}
+
+/*
+ * req.json, decoded on first use so a handler that never looks at the
+ * body never pays for it (or fails on it).
+ */
+static int
+req_index(lua_State *L)
+{
+	json_error_t	 jerr;
+	json_t		*j;
+	const char	*body;
+	size_t		 len;
+	char		 err[256];
+	int		 rc;
+
+	if (lua_type(L, 2) != LUA_TSTRING || strcmp(lua_tostring(L, 2),
+	    "json") != 0)
+		return 0;
+	lua_pushliteral(L, "body");
+	if (lua_rawget(L, 1) != LUA_TSTRING)
+		return 0;
+	body = lua_tolstring(L, -1, &len);
+	if (len == 0)
+		return 0;
+	if ((j = json_loadb(body, len, REQ_JSON_FLAGS, &jerr)) == NULL) {
+		lua_pushfstring(L, "invalid JSON body: %s", jerr.text);
+		return raise_abort(L, 400, lua_tostring(L, -1), 0);
+	}
+	rc = json_to_lua(L, j, err, sizeof(err));
+	json_decref(j);
+	if (rc == -1) {
+		lua_pushfstring(L, "invalid JSON body: %s", err);
+		return raise_abort(L, 400, lua_tostring(L, -1), 0);
+	}
+	lua_pushliteral(L, "json");
+	lua_pushvalue(L, -2);
+	lua_rawset(L, 1);
+	return 1;
+}
+
+/*
+ * os.exit, but with _exit(2): a child must not run the worker's atexit
+ * handlers or flush its inherited stdio buffers a second time.  Lua's own
+ * buffered output is flushed first.
+ */
+static int
+os_exit_now(lua_State *L)
+{
+	int	status;
+
+	if (lua_isboolean(L, 1))
+		status = lua_toboolean(L, 1) ? EXIT_SUCCESS : EXIT_FAILURE;
+	else
+		status = (int)luaL_optinteger(L, 1, EXIT_SUCCESS);
+	fflush(NULL);
+	_exit(status);
+}
+
+/*
+ * The fcgiserve module: global, and package.loaded.fcgiserve so that
+ * require "fcgiserve" works too.  The router comes last because it looks
+ * up fcgiserve.abort in package.loaded.
+ */
+void
+lua_module_open(lua_State *L, const struct request **current)
+{
+	static const luaL_Reg	 funcs[] = {
+		{ "abort",	mod_abort },
+		{ "response",	mod_response },
+		{ "log",	mod_log },
+		{ NULL,		NULL }
+	};
+
+	luaL_newmetatable(L, ABORT_MT);
+	lua_pushcfunction(L, abort_tostring);
+	lua_setfield(L, -2, "__tostring");
+	luaL_newmetatable(L, RESPONSE_MT);
+	luaL_newmetatable(L, REQ_MT);
+	lua_pushcfunction(L, req_index);
+	lua_setfield(L, -2, "__index");
+	lua_pop(L, 3);
+
+	lua_createtable(L, 0, 5);
+	lua_pushlightuserdata(L, current);
+	luaL_setfuncs(L, funcs, 1);
+#ifdef FCGISERVE_SANITIZERS
+	lua_fault_open(L);	/* test-only fcgiserve._fault */
+#endif
+	json_open(L);
+	lua_setfield(L, -2, "json");
+	lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+	lua_pushvalue(L, -2);
+	lua_setfield(L, -2, "fcgiserve");
+	lua_pop(L, 1);
+	router_open(L);
+	lua_setfield(L, -2, "router");
+	lua_setglobal(L, "fcgiserve");
+
+	lua_getglobal(L, "os");
+	lua_pushcfunction(L, os_exit_now);
+	lua_setfield(L, -2, "exit");
+	lua_pop(L, 1);
+}
+
+int
+lua_module_is_abort(lua_State *L, int idx)
+{
+	return has_metatable(L, idx, ABORT_MT);
+}
+
+int
+lua_module_is_response(lua_State *L, int idx)
+{
+	return has_metatable(L, idx, RESPONSE_MT);
+}
