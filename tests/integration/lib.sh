@@ -563,22 +563,36 @@ start_nginx() {
 		    < /dev/null >> "$d/stderr.log" 2>&1 &
 		NGINX_PID=$!
 		_track "$NGINX_PID"
-		if wait_for 10 _nginx_up; then
-			return 0
-		fi
-		_stop_pid "$NGINX_PID"
+		_front_end_up nginx "$NGINX_PID" "$NGINX_PORT" \
+		    "$d/error.log" "$d/stderr.log" && return 0
 		_untrack "$NGINX_PID"
-		grep -q 'Address already in use' "$d/error.log" "$d/stderr.log" ||
-		    fail "nginx did not start"
 		note "port $NGINX_PORT was taken; trying another"
 	done
 	fail "nginx could not find a free port"
 }
 
-_nginx_up() {
-	tcp_listening "$NGINX_PORT" && return 0
-	pid_alive "$NGINX_PID" || return 1
-	return 1
+# _front_end_up NAME PID PORT LOG...: waits until the front end NAME (pid
+# PID) listens on 127.0.0.1:PORT.  If it exits first, at once: false when
+# its LOGs say PORT was taken (the caller tries another), else the test
+# fails with the end of its LOGs.  Fails if it does not listen within
+# 10 s.
+_front_end_up() {
+	local name=$1 pid=$2 port=$3 i rc=0
+	shift 3
+	for ((i = 0; i < 100; i++)); do
+		tcp_listening "$port" && return 0
+		pid_alive "$pid" || break
+		sleep 0.1
+	done
+	tcp_listening "$port" && return 0
+	if pid_alive "$pid"; then
+		_stop_pid "$pid"
+		fail "$name does not listen on 127.0.0.1:$port after 10 s"
+	fi
+	wait "$pid" || rc=$?
+	! grep -q ":$port.*Address already in use" "$@" 2>/dev/null || return 1
+	fail "$name exited at start-up (status $rc): $(cat "$@" 2>/dev/null |
+	    grep -Ev '\[(notice|info)\]' | tail -n 5)"
 }
 
 # stop_nginx: SIGTERM, then SIGKILL after 5 s; start_nginx may follow.
@@ -651,23 +665,13 @@ start_lighttpd() {
 		    >> "$d/stderr.log" 2>&1 &
 		LIGHTTPD_PID=$!
 		_track "$LIGHTTPD_PID"
-		if wait_for 10 _lighttpd_up; then
-			return 0
-		fi
-		_stop_pid "$LIGHTTPD_PID"
+		_front_end_up lighttpd "$LIGHTTPD_PID" "$LIGHTTPD_PORT" \
+		    "$d/error.log" "$d/stderr.log" && return 0
 		_untrack "$LIGHTTPD_PID"
 		LIGHTTPD_PID=
-		grep -q 'Address already in use' "$d/error.log" "$d/stderr.log" ||
-		    fail "lighttpd did not start"
 		note "port $LIGHTTPD_PORT was taken; trying another"
 	done
 	fail "lighttpd could not find a free port"
-}
-
-_lighttpd_up() {
-	tcp_listening "$LIGHTTPD_PORT" && return 0
-	pid_alive "$LIGHTTPD_PID" || return 1
-	return 1
 }
 
 # stop_lighttpd: SIGTERM, then SIGKILL after 5 s.
