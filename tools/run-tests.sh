@@ -32,14 +32,16 @@ status=0 pass=0 fail=0 skip=0
 WHY=$(mktemp "${TMPDIR:-/tmp}/run-tests-why.XXXXXX")
 trap 'rm -f "$WHY"' EXIT
 
-# why NAME FILE: NAME failed; its FAIL:/ERROR: lines in FILE (the last
-# few, each with the two lines before it), or else FILE's last lines, go
-# to the final report.
+# why NAME FILE: NAME failed; the lines of FILE that say what failed
+# ("FAIL: ...", "fuzz: FAIL: ...", a fuzz target's failed check, a
+# sanitizer's report), each with the line before it, the last few of
+# them, or else FILE's last lines, go to the final report.
 why() {
+	local pat='(^|: )(FAIL|ERROR)[: ]|check failed|runtime error|Sanitizer'
 	{
 		echo "--- $1"
-		if grep -qE '^(FAIL|ERROR)' "$2" 2>/dev/null; then
-			grep -B2 -E '^(FAIL|ERROR)' "$2" | tail -n 12
+		if grep -qE "$pat" "$2" 2>/dev/null; then
+			grep -B1 -E "$pat" "$2" | tail -n 16
 		else
 			tail -n 6 "$2" 2>/dev/null
 		fi

@@ -1,26 +1,22 @@
 /*
  * libFuzzer target: the FastCGI stream parser (src/fastcgi.c) driven the
- * way the worker drives it.  Input: FUZZ_CTL_LEN control bytes (fuzz.h),
- * then the byte stream a web server would send.
+ * way the worker drives it, by the codec targets' feed loop (fuzz_feed.h).
+ * Input: FUZZ_CTL_LEN control bytes (fuzz.h), then the byte stream a web
+ * server would send.
  *
  * ctl[0] picks small limits so every limit path is reachable:
- *   bits 0-1 max_body_size    0, 16, 1000, 1m
- *   bits 2-3 the params limits, max_params_size / max_params /
- *            max_param_length: 64/2/64 (the count binds first),
- *            64/64/8 (the length), 4096/1000/4096 (the size),
- *            128k/128/32k (the worker's defaults)
+ *   bits 0-3 max_body_size and the params limits (fuzz_feed_limits)
  *   bits 4-5 max_reqs         1, 2, 8, 64
  *   bits 6-7 when the "worker" answers (calls fastcgi_request_done):
  *     0 at once; 1 before the next chunk; 2 only after an ABORT of it
  *     (before the next chunk); 3 never (the parser is freed with them).
  *
- * Checked on every call: the return value is ev.type, consumed <= len,
- * NEED_MORE consumed everything, no event without progress, requests keep
- * the request.h contract, replies are whole well-formed records, ERROR
- * stays ERROR and consumes nothing.  Every request's body framed with
- * fastcgi_write_response() must read back as the same bytes.  With
- * answers at once the events must not depend on the chunking: the stream
- * is fed a second time whole and both runs must hash the same.
+ * Checked besides what the feed loop checks: requests keep the request.h
+ * contract and the limits, replies are whole well-formed records.  Every
+ * request's body framed with fastcgi_write_response() must read back as
+ * the same bytes.  With answers at once the events must not depend on the
+ * chunking: the stream is fed a second time whole and both runs must hash
+ * the same.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,38 +27,19 @@
 #include "buf.h"
 #include "fastcgi.h"
 #include "fuzz.h"
+#include "fuzz_feed.h"
 #include "request.h"
 
 #define PENDING_MAX	64
 
 struct run {
-	struct fastcgi_parser	*p;
-	struct codec_limits	 limits;
+	struct fuzz_feed	 f;			/* first: the hooks'
+							   argument */
 	int			 policy;
 	uint16_t		 pending[PENDING_MAX];	/* unanswered ids */
 	uint8_t			 aborted[PENDING_MAX];
 	size_t			 npending;
-	uint64_t		 hash;			/* of every event */
-	int			 failed;
 };
-
-static void
-limits_from(uint8_t c, struct codec_limits *l, int *policy)
-{
-	static const size_t	 body[] = { 0, 16, 1000, 1 << 20 };
-	static const size_t	 params[][3] = { { 64, 2, 64 }, { 64, 64, 8 },
-				     { 4096, 1000, 4096 },
-				     { 128 * 1024, 128, 32 * 1024 } };
-	static const unsigned	 reqs[] = { 1, 2, 8, 64 };
-
-	l->max_body_size = body[c & 3];
-	l->max_params_size = params[c >> 2 & 3][0];
-	l->max_params = params[c >> 2 & 3][1];
-	l->max_param_length = params[c >> 2 & 3][2];
-	l->max_reqs = reqs[c >> 4 & 3];
-	l->max_conns = 16;
-	*policy = c >> 6 & 3;
-}
 
 /* Reads back what fastcgi_write_response() framed: STDOUT* + END. */
 static void
@@ -103,11 +80,12 @@ check_response(uint16_t id, const struct buf *out, const struct request *req)
 
 /* A REPLY is one or more whole records for the web server. */
 static void
-check_reply(const struct request_event *ev)
+got_reply(struct fuzz_feed *f, const struct request_event *ev)
 {
 	const uint8_t	*d = ev->reply, *end = ev->reply + ev->reply_len;
 	size_t		 clen;
 
+	(void)f;
 	FUZZ_CHECK(ev->reply != NULL && ev->reply_len > 0);
 	while (d < end) {
 		FUZZ_CHECK(end - d >= FCGI_HEADER_LEN);
@@ -124,7 +102,7 @@ check_reply(const struct request_event *ev)
 static void
 answer(struct run *r, size_t i)
 {
-	fastcgi_request_done(r->p, r->pending[i]);
+	fastcgi_request_done(r->f.parser, r->pending[i]);
 	r->npending--;
 	r->pending[i] = r->pending[r->npending];
 	r->aborted[i] = r->aborted[r->npending];
@@ -132,9 +110,10 @@ answer(struct run *r, size_t i)
 
 /* The worker answers between reads: before the next chunk. */
 static void
-answer_due(struct run *r)
+answer_due(struct fuzz_feed *f)
 {
-	size_t	 i = 0;
+	struct run	*r = (struct run *)f;
+	size_t		 i = 0;
 
 	while (i < r->npending)
 		if (r->policy == 1 || (r->policy == 2 && r->aborted[i]))
@@ -144,44 +123,45 @@ answer_due(struct run *r)
 }
 
 static void
-got_request(struct run *r, const struct request_event *ev)
+got_request(struct fuzz_feed *f, const struct request_event *ev)
 {
+	struct run	*r = (struct run *)f;
 	struct buf	 out = BUF_INIT;
 	size_t		 i, enc = 0;
 
 	fuzz_check_request(ev->req);
 	FUZZ_CHECK(ev->id != 0 && ev->req->id == ev->id);
-	FUZZ_CHECK(ev->req->nparams <= r->limits.max_params);
+	FUZZ_CHECK(ev->req->nparams <= f->limits.max_params);
 	for (i = 0; i < ev->req->nparams; i++) {
 		FUZZ_CHECK(ev->req->params[i].name[0] != '\0');
 		FUZZ_CHECK(strlen(ev->req->params[i].name) <=
-		    r->limits.max_param_length);
+		    f->limits.max_param_length);
 		FUZZ_CHECK(ev->req->params[i].value_len <=
-		    r->limits.max_param_length);
+		    f->limits.max_param_length);
 		enc += strlen(ev->req->params[i].name) +
 		    ev->req->params[i].value_len;
 	}
-	FUZZ_CHECK(enc <= r->limits.max_params_size);
+	FUZZ_CHECK(enc <= f->limits.max_params_size);
 	if (ev->type == REQ_EV_TOO_LARGE) {
 		FUZZ_CHECK(ev->req->body_len == 0);
 		FUZZ_CHECK(ev->status == 413 || ev->status == 431);
 		FUZZ_CHECK(ev->errstr != NULL && strstr(ev->errstr,
 		    ev->status == 413 ? "max_body_size" : "max_param") !=
 		    NULL);
-		r->hash = fuzz_hash_str(fuzz_hash_u64(r->hash, ev->status),
+		f->hash = fuzz_hash_str(fuzz_hash_u64(f->hash, ev->status),
 		    ev->errstr);
 	} else {
-		FUZZ_CHECK(ev->req->body_len <= r->limits.max_body_size);
+		FUZZ_CHECK(ev->req->body_len <= f->limits.max_body_size);
 		FUZZ_CHECK(fastcgi_write_response(ev->id, ev->req->body,
 		    ev->req->body_len, fuzz_emit, &out) == 0);
 		check_response(ev->id, &out, ev->req);
 		buf_free(&out);
 	}
-	r->hash = fuzz_hash_request(r->hash, ev->req);
+	f->hash = fuzz_hash_request(f->hash, ev->req);
 	request_free(ev->req);
 
 	if (r->policy == 0) {
-		fastcgi_request_done(r->p, ev->id);
+		fastcgi_request_done(f->parser, ev->id);
 		return;
 	}
 	if (r->npending == PENDING_MAX)
@@ -191,85 +171,38 @@ got_request(struct run *r, const struct request_event *ev)
 }
 
 static void
-got_abort(struct run *r, uint16_t id)
+got_abort(struct fuzz_feed *f, const struct request_event *ev)
 {
-	size_t	 i;
+	struct run	*r = (struct run *)f;
+	size_t		 i;
 
-	FUZZ_CHECK(id != 0);
+	FUZZ_CHECK(ev->id != 0);
 	for (i = 0; i < r->npending; i++)
-		if (r->pending[i] == id)
+		if (r->pending[i] == ev->id)
 			r->aborted[i] = 1;
 }
 
-/* One chunk as the worker's read callback handles it. */
-static void
-feed(struct run *r, const uint8_t *d, size_t len)
-{
-	struct request_event	 ev;
-	enum request_event_type	 t;
-	size_t			 used;
-	int			 stalls = 0;
-
-	while (!r->failed) {
-		memset(&ev, 0xa5, sizeof(ev));
-		t = fastcgi_parse(r->p, d, len, &used, &ev);
-		FUZZ_CHECK(t == ev.type);
-		FUZZ_CHECK(used <= len);
-		switch (t) {
-		case REQ_EV_NEED_MORE:
-			/* Not hashed: how often depends on the chunking. */
-			FUZZ_CHECK(used == len);
-			return;
-		case REQ_EV_REQUEST:
-		case REQ_EV_TOO_LARGE:
-			got_request(r, &ev);
-			break;
-		case REQ_EV_ABORT:
-			r->hash = fuzz_hash_u64(r->hash, ev.id);
-			got_abort(r, ev.id);
-			break;
-		case REQ_EV_REPLY:
-			check_reply(&ev);
-			r->hash = fuzz_hash(r->hash, ev.reply, ev.reply_len);
-			break;
-		case REQ_EV_ERROR:
-			FUZZ_CHECK(ev.errstr != NULL);
-			r->hash = fuzz_hash_str(r->hash, ev.errstr);
-			/* Sticky, and reads nothing more. */
-			FUZZ_CHECK(fastcgi_parse(r->p, d, len, &used, &ev) ==
-			    REQ_EV_ERROR && used == 0 && ev.errstr != NULL);
-			r->failed = 1;
-			return;
-		default:
-			FUZZ_CHECK(!"unknown event type");
-		}
-		r->hash = fuzz_hash_u64(r->hash, t);
-		/* Events are acted on as they happen: none can be pending. */
-		stalls = used == 0 ? stalls + 1 : 0;
-		FUZZ_CHECK(stalls < 4);
-		d += used;
-		len -= used;
-	}
-}
+static const struct fuzz_feed_hooks	 hooks = {
+	.request = got_request,
+	.abort = got_abort,
+	.reply = got_reply,
+	.between = answer_due,
+};
 
 static uint64_t
 run(const uint8_t *ctl, const uint8_t *data, size_t size, int chunked)
 {
-	struct run	 r;
-	size_t		 off, n, i;
+	static const unsigned	 reqs[] = { 1, 2, 8, 64 };
+	struct run		 r;
 
 	memset(&r, 0, sizeof(r));
-	r.hash = FUZZ_HASH_INIT;
-	limits_from(ctl[0], &r.limits, &r.policy);
-	FUZZ_CHECK((r.p = fastcgi_parser_new(&r.limits)) != NULL);
-	for (off = i = 0; off < size && !r.failed; off += n, i++) {
-		n = chunked ? fuzz_chunk(ctl, i, size - off) : size - off;
-		answer_due(&r);
-		feed(&r, data + off, n);
-	}
+	r.f.codec = &fastcgi_codec;
+	r.f.hooks = &hooks;
+	fuzz_feed_limits(ctl[0], &r.f.limits);
+	r.f.limits.max_reqs = reqs[ctl[0] >> 4 & 3];
+	r.policy = ctl[0] >> 6 & 3;
 	/* The connection closes with requests in flight: all freed. */
-	fastcgi_parser_free(r.p);
-	return r.hash;
+	return fuzz_feed_stream(&r.f, ctl, data, size, chunked);
 }
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);

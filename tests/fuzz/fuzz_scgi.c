@@ -1,26 +1,21 @@
 /*
  * libFuzzer target: the SCGI parser (src/scgi.c) driven the way the worker
- * drives it.  Input: FUZZ_CTL_LEN control bytes (fuzz.h), then the bytes a
- * web server would send on one connection.
+ * drives it, by the codec targets' feed loop (fuzz_feed.h).  Input:
+ * FUZZ_CTL_LEN control bytes (fuzz.h), then the bytes a web server would
+ * send on one connection.
  *
- * ctl[0] picks small limits so every limit path is reachable:
- *   bits 0-1 max_body_size    0, 16, 1000, 1m
- *   bits 2-3 the params limits, max_params_size / max_params /
- *            max_param_length: 64/2/64 (the count binds first),
- *            64/64/8 (the length), 4096/1000/4096 (the size),
- *            128k/128/32k (the worker's defaults)
+ * ctl[0] bits 0-3 pick small limits so every limit path is reachable
+ * (fuzz_feed_limits).
  *
- * Checked on every call: the return value is ev.type, consumed <= len,
- * NEED_MORE consumed everything, no event without progress, at most one
- * request per connection, ERROR stays ERROR and consumes nothing.  A
- * request (and a TOO_LARGE, as far as its params go: a 431 may have
- * stopped anywhere) keeps the request.h contract, the params limits and
- * the SCGI rules: id 0,
- * CONTENT_LENGTH first and all digits, SCGI = "1", a name sent twice
- * only with one CONTENT_LENGTH value (a site overriding a stock param),
- * exactly CONTENT_LENGTH body bytes within max_body_size.  The events
- * must not depend on the chunking: the stream is fed a second time whole
- * and both runs must hash the same.
+ * Checked besides what the feed loop checks: no ABORT nor REPLY, at most
+ * one request per connection.  A request (and a TOO_LARGE, as far as its
+ * params go: a 431 may have stopped anywhere) keeps the request.h
+ * contract, the params limits and the SCGI rules: id 0, CONTENT_LENGTH
+ * first and all digits, SCGI = "1", CONTENT_LENGTH again only with the
+ * same value (other names may come twice: a site overriding a stock
+ * param), exactly CONTENT_LENGTH body bytes within max_body_size.  The events must not
+ * depend on the chunking: the stream is fed a second time whole and both
+ * runs must hash the same.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,20 +23,19 @@
 
 #include "buf.h"
 #include "fuzz.h"
+#include "fuzz_feed.h"
 #include "request.h"
 #include "scgi.h"
 
 struct run {
-	struct scgi_parser	*p;
-	struct codec_limits	 limits;
-	uint64_t		 hash;		/* of every event */
+	struct fuzz_feed	 f;		/* first: the hooks' argument */
 	int			 requests;	/* REQUEST + TOO_LARGE */
-	int			 failed;
 };
 
 static void
-got_request(struct run *r, const struct request_event *ev)
+got_request(struct fuzz_feed *f, const struct request_event *ev)
 {
+	struct run		*r = (struct run *)f;
 	const struct request	*req = ev->req;
 	const char		*cl;
 	size_t			 i, clen = 0, enc = 0;
@@ -49,19 +43,19 @@ got_request(struct run *r, const struct request_event *ev)
 
 	fuzz_check_request(req);
 	FUZZ_CHECK(ev->id == 0 && req->id == 0 && req->keep_conn == 0);
-	FUZZ_CHECK(req->nparams <= r->limits.max_params);
+	FUZZ_CHECK(req->nparams <= f->limits.max_params);
 	for (i = 0; i < req->nparams; i++) {
 		FUZZ_CHECK(strlen(req->params[i].name) <=
-		    r->limits.max_param_length);
+		    f->limits.max_param_length);
 		FUZZ_CHECK(req->params[i].value_len <=
-		    r->limits.max_param_length);
+		    f->limits.max_param_length);
 		enc += strlen(req->params[i].name) + req->params[i].value_len;
 	}
-	FUZZ_CHECK(enc <= r->limits.max_params_size);
+	FUZZ_CHECK(enc <= f->limits.max_params_size);
 	if (ev->type == REQ_EV_TOO_LARGE) {
 		FUZZ_CHECK(ev->status == 413 || ev->status == 431);
 		FUZZ_CHECK(ev->errstr != NULL);
-		r->hash = fuzz_hash_str(fuzz_hash_u64(r->hash, ev->status),
+		f->hash = fuzz_hash_str(fuzz_hash_u64(f->hash, ev->status),
 		    ev->errstr);
 	}
 	if (ev->type == REQ_EV_TOO_LARGE && ev->status == 431) {
@@ -92,83 +86,32 @@ got_request(struct run *r, const struct request_event *ev)
 			    req->params[0].value) == 0);
 	}
 	if (ev->type == REQ_EV_TOO_LARGE)
-		FUZZ_CHECK(big || clen > r->limits.max_body_size);
+		FUZZ_CHECK(big || clen > f->limits.max_body_size);
 	else
-		FUZZ_CHECK(!big && clen <= r->limits.max_body_size &&
+		FUZZ_CHECK(!big && clen <= f->limits.max_body_size &&
 		    req->body_len == clen);
 done:
-	r->hash = fuzz_hash_request(r->hash, req);
+	f->hash = fuzz_hash_request(f->hash, req);
 	FUZZ_CHECK(++r->requests == 1);
 	request_free(ev->req);
-	scgi_request_done(r->p, 0);
+	scgi_request_done(f->parser, 0);
 }
 
-/* One chunk as the worker's read callback handles it. */
-static void
-feed(struct run *r, const uint8_t *d, size_t len)
-{
-	struct request_event	 ev;
-	enum request_event_type	 t;
-	size_t			 used;
-	int			 stalls = 0;
-
-	while (!r->failed) {
-		memset(&ev, 0xa5, sizeof(ev));
-		t = scgi_parse(r->p, d, len, &used, &ev);
-		FUZZ_CHECK(t == ev.type);
-		FUZZ_CHECK(used <= len);
-		switch (t) {
-		case REQ_EV_NEED_MORE:
-			/* Not hashed: how often depends on the chunking. */
-			FUZZ_CHECK(used == len);
-			return;
-		case REQ_EV_REQUEST:
-		case REQ_EV_TOO_LARGE:
-			got_request(r, &ev);
-			break;
-		case REQ_EV_ERROR:
-			FUZZ_CHECK(ev.errstr != NULL && ev.req == NULL);
-			r->hash = fuzz_hash_str(r->hash, ev.errstr);
-			FUZZ_CHECK(scgi_parse(r->p, d, len, &used, &ev) ==
-			    REQ_EV_ERROR && used == 0 && ev.errstr != NULL);
-			r->failed = 1;
-			return;
-		default:
-			FUZZ_CHECK(!"unexpected event type");
-		}
-		r->hash = fuzz_hash_u64(r->hash, t);
-		stalls = used == 0 ? stalls + 1 : 0;
-		FUZZ_CHECK(stalls < 4);
-		d += used;
-		len -= used;
-	}
-}
+/* SCGI has no aborts and no replies: NULL hooks. */
+static const struct fuzz_feed_hooks	 hooks = {
+	.request = got_request,
+};
 
 static uint64_t
 run(const uint8_t *ctl, const uint8_t *data, size_t size, int chunked)
 {
-	static const size_t	 body[] = { 0, 16, 1000, 1 << 20 };
-	static const size_t	 params[][3] = { { 64, 2, 64 }, { 64, 64, 8 },
-				     { 4096, 1000, 4096 },
-				     { 128 * 1024, 128, 32 * 1024 } };
-	struct run		 r;
-	size_t			 off, n, i;
+	struct run	 r;
 
 	memset(&r, 0, sizeof(r));
-	r.hash = FUZZ_HASH_INIT;
-	r.limits.max_body_size = body[ctl[0] & 3];
-	r.limits.max_params_size = params[ctl[0] >> 2 & 3][0];
-	r.limits.max_params = params[ctl[0] >> 2 & 3][1];
-	r.limits.max_param_length = params[ctl[0] >> 2 & 3][2];
-	r.limits.max_conns = 16;
-	r.limits.max_reqs = 8;
-	FUZZ_CHECK((r.p = scgi_parser_new(&r.limits)) != NULL);
-	for (off = i = 0; off < size && !r.failed; off += n, i++) {
-		n = chunked ? fuzz_chunk(ctl, i, size - off) : size - off;
-		feed(&r, data + off, n);
-	}
-	scgi_parser_free(r.p);
-	return r.hash;
+	r.f.codec = &scgi_codec;
+	r.f.hooks = &hooks;
+	fuzz_feed_limits(ctl[0], &r.f.limits);
+	return fuzz_feed_stream(&r.f, ctl, data, size, chunked);
 }
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);

@@ -32,6 +32,7 @@ EXTRA_DIST += \
 	tests/fuzz/README \
 	tests/fuzz/run \
 	tests/fuzz/fuzz.h \
+	tests/fuzz/fuzz_feed.h \
 	tests/fuzz/fuzz_fastcgi.c \
 	tests/fuzz/fuzz_fastcgi_params.c \
 	tests/fuzz/fuzz_scgi.c \

@@ -7,10 +7,11 @@
 # removed on exit; every process it starts is tracked by PID and stopped on
 # exit (SIGTERM, then SIGKILL).  Exit 77 means SKIP (automake).
 #
-# The Makefile exports top_srcdir, top_builddir, FCGISERVE, FREEPORT, NGINX_BIN
-# and CGI_FCGI; run by hand from the source tree, the defaults below apply.
-# LIGHTTPD_BIN is found on PATH.  PROTOCOL=scgi runs a test over SCGI (see
-# below).  KEEP_TMP=1 keeps the temp dir for a look after the test.
+# The Makefile exports top_srcdir, top_builddir, FCGISERVE, FREEPORT,
+# FCGICLIENT, NGINX_BIN and CGI_FCGI; run by hand from the source tree,
+# the defaults below apply.  LIGHTTPD_BIN is found on PATH.  PROTOCOL=scgi
+# runs a test over SCGI (see below).  KEEP_TMP=1 keeps the temp dir for a
+# look after the test.
 
 # The tests use bash (/dev/tcp, read -d, arrays); make check may start
 # them with sh.
@@ -24,6 +25,7 @@ set -eu
 : "${top_builddir:=$top_srcdir}"
 : "${FCGISERVE:=$top_builddir/src/fcgiserve}"
 : "${FREEPORT:=$top_builddir/tests/integration/freeport}"
+: "${FCGICLIENT:=$top_builddir/tests/integration/fcgiclient}"
 : "${NGINX_BIN=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)}"
 : "${CGI_FCGI=$(command -v cgi-fcgi 2>/dev/null || true)}"
 # nginx reads $NGINX as a list of inherited listening sockets (binary
@@ -561,22 +563,36 @@ start_nginx() {
 		    < /dev/null >> "$d/stderr.log" 2>&1 &
 		NGINX_PID=$!
 		_track "$NGINX_PID"
-		if wait_for 10 _nginx_up; then
-			return 0
-		fi
-		_stop_pid "$NGINX_PID"
+		_front_end_up nginx "$NGINX_PID" "$NGINX_PORT" \
+		    "$d/error.log" "$d/stderr.log" && return 0
 		_untrack "$NGINX_PID"
-		grep -q 'Address already in use' "$d/error.log" "$d/stderr.log" ||
-		    fail "nginx did not start"
 		note "port $NGINX_PORT was taken; trying another"
 	done
 	fail "nginx could not find a free port"
 }
 
-_nginx_up() {
-	tcp_listening "$NGINX_PORT" && return 0
-	pid_alive "$NGINX_PID" || return 1
-	return 1
+# _front_end_up NAME PID PORT LOG...: waits until the front end NAME (pid
+# PID) listens on 127.0.0.1:PORT.  If it exits first, at once: false when
+# its LOGs say PORT was taken (the caller tries another), else the test
+# fails with the end of its LOGs.  Fails if it does not listen within
+# 10 s.
+_front_end_up() {
+	local name=$1 pid=$2 port=$3 i rc=0
+	shift 3
+	for ((i = 0; i < 100; i++)); do
+		tcp_listening "$port" && return 0
+		pid_alive "$pid" || break
+		sleep 0.1
+	done
+	tcp_listening "$port" && return 0
+	if pid_alive "$pid"; then
+		_stop_pid "$pid"
+		fail "$name does not listen on 127.0.0.1:$port after 10 s"
+	fi
+	wait "$pid" || rc=$?
+	! grep -q ":$port.*Address already in use" "$@" 2>/dev/null || return 1
+	fail "$name exited at start-up (status $rc): $(cat "$@" 2>/dev/null |
+	    grep -Ev '\[(notice|info)\]' | tail -n 5)"
 }
 
 # stop_nginx: SIGTERM, then SIGKILL after 5 s; start_nginx may follow.
@@ -649,23 +665,13 @@ start_lighttpd() {
 		    >> "$d/stderr.log" 2>&1 &
 		LIGHTTPD_PID=$!
 		_track "$LIGHTTPD_PID"
-		if wait_for 10 _lighttpd_up; then
-			return 0
-		fi
-		_stop_pid "$LIGHTTPD_PID"
+		_front_end_up lighttpd "$LIGHTTPD_PID" "$LIGHTTPD_PORT" \
+		    "$d/error.log" "$d/stderr.log" && return 0
 		_untrack "$LIGHTTPD_PID"
 		LIGHTTPD_PID=
-		grep -q 'Address already in use' "$d/error.log" "$d/stderr.log" ||
-		    fail "lighttpd did not start"
 		note "port $LIGHTTPD_PORT was taken; trying another"
 	done
 	fail "lighttpd could not find a free port"
-}
-
-_lighttpd_up() {
-	tcp_listening "$LIGHTTPD_PORT" && return 0
-	pid_alive "$LIGHTTPD_PID" || return 1
-	return 1
 }
 
 # stop_lighttpd: SIGTERM, then SIGKILL after 5 s.
@@ -747,121 +753,65 @@ _cgi_response() {
 	    fail "$1: no Status line in '$(cat "$raw")' ($(cat "$TMP/last.err" 2>/dev/null))"
 }
 
-# scgi_request [-d BODY] NAME=VALUE...: one SCGI request, written by hand
-# (bash's /dev/tcp), straight to the daemon's TCP listen address
-# $FCGISERVE_LISTEN: CONTENT_LENGTH first and SCGI=1, as the protocol
-# wants, then exactly these params and BODY.  Its answer becomes the last
-# one, like http's.
+# scgi_request [-d BODY] NAME=VALUE...: one SCGI request from fcgiclient
+# (below) straight to the daemon's listen address $FCGISERVE_LISTEN:
+# CONTENT_LENGTH first and SCGI=1, as the protocol wants, then exactly
+# these params and BODY.  Its answer becomes the last one, like http's.
 scgi_request() {
-	local body="" kv host port hdr=$TMP/scgi.headers raw=$TMP/last.raw
+	local body=() raw=$TMP/last.raw
 	if [ "${1:-}" = -d ]; then
-		body=$2
+		body=(-b "$2")
 		shift 2
 	fi
-	case $FCGISERVE_LISTEN in
-	*:*)	host=${FCGISERVE_LISTEN%:*}
-		port=${FCGISERVE_LISTEN##*:}
-		host=${host#[}
-		host=${host%]} ;;
-	*)	fail "scgi_request needs a TCP listen address, not $FCGISERVE_LISTEN" ;;
-	esac
-	printf '%s' "$body" > "$TMP/scgi.body"
-	{
-		printf '%s\0%s\0' CONTENT_LENGTH "$(wc -c < "$TMP/scgi.body")" SCGI 1
-		for kv in "$@"; do
-			printf '%s\0%s\0' "${kv%%=*}" "${kv#*=}"
-		done
-	} > "$hdr"
-	exec 4<> "/dev/tcp/$host/$port" || fail "cannot connect to $host:$port"
-	{
-		printf '%d:' "$(wc -c < "$hdr")"
-		cat "$hdr"
-		printf ,
-		cat "$TMP/scgi.body"
-	} >&4
-	timeout 10 cat <&4 > "$raw" ||
-	    fail "scgi_request: no complete answer within 10 s: '$(cat "$raw")'"
-	exec 4<&-
+	fcgiclient -p scgi -c "$FCGISERVE_LISTEN" -t 10 ${body[@]+"${body[@]}"} \
+	    "$@" > "$raw" 2> "$TMP/last.err" ||
+	    fail "scgi_request: no complete answer: $(cat "$TMP/last.err") '$(cat "$raw")'"
 	_cgi_response scgi_request "$raw"
 }
 
-# ---------------------------------------------------------------- raw bytes
+# ---------------------------------------------------------------- raw requests
 
-# For tests of what nginx never sends (a request trickling in, pipelined
-# requests, idle connections): requests built byte by byte here and sent
-# with bash's /dev/tcp to a TCP listen address.
+# For what nginx never sends (a request trickling in, pipelined requests,
+# FCGI_ABORT_REQUEST, a bad version byte, half a record, idle
+# connections), tests/integration/fcgiclient.c, whose usage is at its
+# top, encodes FastCGI and SCGI requests and decodes answers.  A test
+# either lets it connect, send and print the answer (-c), or writes its
+# bytes itself on a connection it holds (raw_connect), when the timing
+# is the point.
 
-_byte() {
-	printf "\\$(printf '%03o' "$1")"
-}
-
-# A FastCGI record header: TYPE ID CONTENT_LENGTH, no padding.
-_fcgi_header() {
-	_byte 1; _byte "$1"
-	_byte $(($2 >> 8)); _byte $(($2 & 255))
-	_byte $(($3 >> 8)); _byte $(($3 & 255))
-	_byte 0; _byte 0
-}
-
-_fcgi_nv_len() {
-	if [ "$1" -lt 128 ]; then
-		_byte "$1"
-	else
-		_byte $((($1 >> 24) | 128)); _byte $((($1 >> 16) & 255))
-		_byte $((($1 >> 8) & 255)); _byte $(($1 & 255))
+# fcgiclient ARG...: the client; run by hand without a build, made here.
+fcgiclient() {
+	if [ ! -x "$FCGICLIENT" ]; then
+		FCGICLIENT=$TMP/fcgiclient
+		# shellcheck disable=SC2046
+		${CC:-cc} -o "$FCGICLIENT" $(pkg-config --cflags fcgi 2>/dev/null) \
+		    "$top_srcdir/tests/integration/fcgiclient.c" ||
+		    fail "cannot build fcgiclient"
 	fi
+	"$FCGICLIENT" "$@"
 }
 
-# raw_request [-k] [-i ID] NAME=VALUE...: the bytes of one complete
-# request without a body in $PROTOCOL, with exactly these params, on
-# stdout.  FastCGI: BEGIN_REQUEST (id ID, default 1; -k sets
-# FCGI_KEEP_CONN), the params in records of at most 65535 bytes, the
-# empty PARAMS and the empty STDIN.  SCGI: CONTENT_LENGTH=0 and SCGI=1,
-# then these params, in a netstring.
-raw_request() {
-	local LC_ALL=C keep=0 id=1 kv n v f=$TMP/raw.params off len
-	while [ $# -gt 0 ]; do
-		case $1 in
-		-k)	keep=1; shift ;;
-		-i)	id=$2; shift 2 ;;
-		*)	break ;;
-		esac
-	done
-	case $PROTOCOL in
-	scgi)
-		{
-			printf '%s\0%s\0' CONTENT_LENGTH 0 SCGI 1
-			for kv in "$@"; do
-				printf '%s\0%s\0' "${kv%%=*}" "${kv#*=}"
-			done
-		} > "$f"
-		printf '%d:' "$(wc -c < "$f")"
-		cat "$f"
-		printf , ;;
-	fastcgi)
-		for kv in "$@"; do
-			n=${kv%%=*}
-			v=${kv#*=}
-			_fcgi_nv_len ${#n}
-			_fcgi_nv_len ${#v}
-			printf '%s%s' "$n" "$v"
-		done > "$f"
-		_fcgi_header 1 "$id" 8
-		_byte 0; _byte 1; _byte "$keep"
-		_byte 0; _byte 0; _byte 0; _byte 0; _byte 0
-		len=$(wc -c < "$f")
-		for ((off = 0; off < len; off += 65535)); do
-			n=$((len - off < 65535 ? len - off : 65535))
-			_fcgi_header 4 "$id" "$n"
-			tail -c +$((off + 1)) "$f" | head -c "$n"
-		done
-		_fcgi_header 4 "$id" 0
-		_fcgi_header 5 "$id" 0 ;;
+# client_status RC MESSAGE: judges the status RC of "fcgiclient -c": 124
+# (the answer did not end within -t) fails with MESSAGE, 2 and 3 (its own
+# usage and I/O errors) fail too; 0 and 1 (a request left unanswered) are
+# the test's to judge.
+client_status() {
+	case $1 in
+	0|1)	;;
+	124)	fail "$2" ;;
+	*)	fail "fcgiclient failed (status $1; its message is above)" ;;
 	esac
 }
 
-# raw_get PATH [-k] [-i ID]: raw_request for GET PATH (DOCUMENT_URI, with
-# REQUEST_METHOD and REQUEST_URI as nginx sends them).
+# raw_request [OPTION...] NAME=VALUE...: the bytes of one complete request
+# in $PROTOCOL, with exactly these params, on stdout.  The OPTIONs are
+# fcgiclient's: -k, -i ID, -b BODY, -x BYTES ...
+raw_request() {
+	fcgiclient -p "$PROTOCOL" "$@"
+}
+
+# raw_get PATH [OPTION...] [NAME=VALUE...]: raw_request for GET PATH
+# (DOCUMENT_URI, with REQUEST_METHOD and REQUEST_URI as nginx sends them).
 raw_get() {
 	local path=$1
 	shift
@@ -889,6 +839,15 @@ raw_read() {
 	[ "$rc" -ne 124 ]
 }
 
+# raw_answer FILE: the answer in FILE (as raw_read got it), decoded for
+# $PROTOCOL, becomes the last one, like http's; it must be whole (every
+# FastCGI request in it ended by END_REQUEST, FCGI_REQUEST_COMPLETE).
+raw_answer() {
+	fcgiclient -p "$PROTOCOL" -d < "$1" > "$TMP/last.raw" 2> "$TMP/last.err" ||
+	    fail "incomplete answer in ${1#"$TMP"/}: $(cat "$TMP/last.err")"
+	_cgi_response fcgiclient "$TMP/last.raw"
+}
+
 last_status() {
 	cat "$TMP/last.status"
 }
@@ -907,63 +866,6 @@ last_header() {
 		out = out (out == "" ? "" : ", ") v
 	    }
 	    END { printf "%s", out }'
-}
-
-# ---------------------------------------------------------------- raw FastCGI
-# For what no front end sends on purpose (FCGI_ABORT_REQUEST, half a
-# record, a connection held open), written by hand on a bash /dev/tcp fd.
-
-# _bytes N...: the bytes with these values, on stdout.
-_bytes() {
-	# The inner printf writes "\x01\x2c...", the outer one the bytes.
-	# shellcheck disable=SC2059
-	printf "$(printf '\\x%02x' "$@")"
-}
-
-# fcgi_record TYPE ID [FILE]: one FastCGI record (version 1, no padding)
-# with FILE's bytes (up to 65535) as its content, on stdout.
-fcgi_record() {
-	local len=0
-	[ -z "${3:-}" ] || len=$(wc -c < "$3")
-	_bytes 1 "$1" $(($2 >> 8)) $(($2 & 255)) $((len >> 8)) $((len & 255)) 0 0
-	[ -z "${3:-}" ] || cat "$3"
-}
-
-# fcgi_request_bytes ID KEEP NAME=VALUE...: a whole request on stdout:
-# BEGIN_REQUEST (responder; FCGI_KEEP_CONN when KEEP is 1), one PARAMS
-# record with these pairs (names and values under 128 bytes each), the
-# empty PARAMS and the empty STDIN.
-fcgi_request_bytes() {
-	local id=$1 keep=$2 kv n v f=$TMP/fcgi.content
-	shift 2
-	_bytes 0 1 "$keep" 0 0 0 0 0 > "$f"
-	fcgi_record 1 "$id" "$f"
-	: > "$f"
-	for kv in "$@"; do
-		n=${kv%%=*}
-		v=${kv#*=}
-		[ ${#n} -lt 128 ] && [ ${#v} -lt 128 ] ||
-		    fail "fcgi_request_bytes: $n is too long for a short pair"
-		{ _bytes ${#n} ${#v}; printf '%s%s' "$n" "$v"; } >> "$f"
-	done
-	fcgi_record 4 "$id" "$f"
-	fcgi_record 4 "$id"
-	fcgi_record 5 "$id"
-}
-
-# fcgi_records FILE: the records in FILE, one "TYPE ID CONTENT_LENGTH" line
-# each, and a last line "truncated" if FILE ends inside a record.
-fcgi_records() {
-	od -An -v -tu1 "$1" | awk '
-	    { for (k = 1; k <= NF; k++) b[n++] = $k }
-	    END {
-		while (i + 8 <= n) {
-			len = b[i + 4] * 256 + b[i + 5]
-			print b[i + 1], b[i + 2] * 256 + b[i + 3], len
-			i += 8 + len + b[i + 6]
-		}
-		if (i != n) print "truncated"
-	    }'
 }
 
 # ---------------------------------------------------------------- asserts

@@ -1,8 +1,9 @@
 #!/bin/bash
 # max_requests_per_connection (FastCGI keep-alive) at its boundary:
-# - raw: four requests written at once on one kept-alive connection with
-#   max_requests_per_connection = 3 get exactly three answers, then the
-#   connection is closed, with one log line naming the limit;
+# - raw (fcgiclient): four requests written at once on one kept-alive
+#   connection with max_requests_per_connection = 3 get exactly three
+#   answers, to the first three, then the connection is closed, with one
+#   log line naming the limit;
 # - through nginx: seven requests all succeed over ceil(7 / 3) = 3
 #   connections (nginx reconnects).
 . "$(dirname "$0")/lib.sh" || exit 99
@@ -13,14 +14,23 @@ write_conf limits.lua "listen=127.0.0.1:$port" workers=1 max_requests_per_connec
 start_fcgiserve
 start_nginx "127.0.0.1:$port"
 
-for i in 1 2 3 4; do
-	raw_get /hello -k -i "$i"
-done > "$TMP/requests"
-raw_connect 3
-cat "$TMP/requests" >&3
-raw_read 3 10 "$TMP/answers" || fail "connection not closed within 10 s"
-exec 3<&-
-assert_eq 3 "$(grep -ac 'Status: 200' "$TMP/answers")" "answers on one connection"
+get=(REQUEST_METHOD=GET DOCUMENT_URI=/hello REQUEST_URI=/hello
+    SERVER_PROTOCOL=HTTP/1.1)
+args=(-k -i 1 "${get[@]}")
+for i in 2 3 4; do
+	args+=(-- -k -i "$i" "${get[@]}")
+done
+rc=0
+fcgiclient -c "127.0.0.1:$port" -t 10 "${args[@]}" > "$TMP/answers" \
+    2> "$TMP/answers.err" || rc=$?
+cat "$TMP/answers.err" >&2
+client_status "$rc" "connection not closed within 10 s"
+assert_eq 1 "$rc" "fcgiclient's status (a request left unanswered)"
+assert_eq 3 "$(grep -o 'Status: 200' "$TMP/answers" | wc -l)" "answers on one connection"
+# Which were answered (in any order): the first three.
+answered=$(sed -n 's/^fcgiclient: request \([0-9]*\): app status 0, FCGI_REQUEST_COMPLETE$/\1/p' \
+    "$TMP/answers.err" | sort -n | tr '\n' ' ')
+assert_eq "1 2 3 " "$answered" "requests answered"
 wait_log 'max_requests_per_connection \(3\) reached; closing the connection once answered'
 
 url="http://127.0.0.1:$NGINX_PORT/hello"

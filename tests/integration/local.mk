@@ -3,45 +3,35 @@
 # is one behaviour; lib.sh is the shared helper they source; apps/ holds the
 # Lua apps they serve.  They are distributed through dist_check_*.
 #
-# Each runs with PROTOCOL unset, i.e. FastCGI.  Those that apply to both
-# protocols run a second time over SCGI: SCGI_INTEGRATION_TESTS below.
+# Each test is named once, in one of two lists:
+# - INTEGRATION_BOTH_TESTS, behaviours that apply to both protocols: each
+#   runs as it is, with PROTOCOL unset, i.e. FastCGI, and once more over
+#   SCGI through a generated wrapper, NAME-scgi.sh (SCGI_INTEGRATION_TESTS
+#   below);
+# - INTEGRATION_ONCE_TESTS, tests that run once (why: above that list).
 
-INTEGRATION_TESTS = \
+INTEGRATION_BOTH_TESTS = \
 	tests/integration/abort.sh \
 	tests/integration/access-log-combined.sh \
 	tests/integration/access-log.sh \
-	tests/integration/allow-root.sh \
-	tests/integration/allowed-clients.sh \
 	tests/integration/app-function.sh \
 	tests/integration/bad-json.sh \
 	tests/integration/body-too-large.sh \
-	tests/integration/cgi-fcgi-bad-request-id.sh \
-	tests/integration/cgi-fcgi-fallbacks.sh \
-	tests/integration/child-cpu-limit.sh \
-	tests/integration/child-memory-limit.sh \
-	tests/integration/child-open-files.sh \
-	tests/integration/cgi-fcgi.sh \
 	tests/integration/child-exit.sh \
 	tests/integration/child-fds.sh \
-	tests/integration/cli.sh \
 	tests/integration/client-abort.sh \
 	tests/integration/configtest-good.sh \
-	tests/integration/configtest-log-files.sh \
-	tests/integration/configtest-lua-syntax.sh \
-	tests/integration/configtest-unknown-key.sh \
 	tests/integration/cors-headers.sh \
 	tests/integration/cors-preflight.sh \
-	tests/integration/fcgi-abort-request.sh \
 	tests/integration/error-log.sh \
 	tests/integration/handler-error.sh \
 	tests/integration/handler-spawn.sh \
-	tests/integration/head.sh \
 	tests/integration/head-raw.sh \
+	tests/integration/head.sh \
 	tests/integration/header-injection.sh \
 	tests/integration/isolation-random.sh \
 	tests/integration/isolation-state.sh \
 	tests/integration/json-encode-error.sh \
-	tests/integration/keepalive.sh \
 	tests/integration/large-request.sh \
 	tests/integration/large-response.sh \
 	tests/integration/lighttpd.sh \
@@ -51,59 +41,94 @@ INTEGRATION_TESTS = \
 	tests/integration/limit-param-length.sh \
 	tests/integration/limit-params-count.sh \
 	tests/integration/limit-params-size.sh \
-	tests/integration/limit-requests-per-connection.sh \
 	tests/integration/limit-response-size.sh \
 	tests/integration/listen-ipv6.sh \
 	tests/integration/listen-mode.sh \
-	tests/integration/listen-owner.sh \
-	tests/integration/log-reopen.sh \
 	tests/integration/log-reopen-privdrop.sh \
-	tests/integration/lua-c-module.sh \
-	tests/integration/malformed-record.sh \
+	tests/integration/log-reopen.sh \
 	tests/integration/max-connections.sh \
 	tests/integration/method-not-allowed.sh \
 	tests/integration/nginx-413.sh \
 	tests/integration/nginx-502.sh \
 	tests/integration/nginx-configtest.sh \
-	tests/integration/nonroot-identity.sh \
 	tests/integration/not-found.sh \
 	tests/integration/overload-503.sh \
-	tests/integration/param-override.sh \
 	tests/integration/parallel.sh \
+	tests/integration/param-override.sh \
 	tests/integration/queue.sh \
 	tests/integration/read-timeout.sh \
 	tests/integration/reload-bad.sh \
-	tests/integration/reload-listen.sh \
 	tests/integration/reload-load.sh \
-	tests/integration/reload-pools.sh \
 	tests/integration/reload-signals.sh \
 	tests/integration/req-fields.sh \
-	tests/integration/response-flood.sh \
 	tests/integration/request-id.sh \
+	tests/integration/response-flood.sh \
 	tests/integration/return-nil.sh \
 	tests/integration/return-raw.sh \
 	tests/integration/return-status-headers.sh \
 	tests/integration/return-table.sh \
-	tests/integration/scale-out.sh \
-	tests/integration/sanitizer-child.sh \
-	tests/integration/scgi-connections.sh \
 	tests/integration/sigterm-inflight.sh \
 	tests/integration/sigterm-timeout.sh \
 	tests/integration/sigterm-twice.sh \
-	tests/integration/spare-surplus.sh \
-	tests/integration/spare-wait.sh \
-	tests/integration/spare-zygote.sh \
 	tests/integration/slowlog.sh \
-	tests/integration/slowlog-zygote.sh \
 	tests/integration/status-counters.sh \
 	tests/integration/status-workers.sh \
 	tests/integration/status.sh \
-	tests/integration/template-hugepages.sh \
 	tests/integration/timeout-504.sh \
-	tests/integration/two-pools.sh \
-	tests/integration/two-protocols.sh \
 	tests/integration/worker-kill-load.sh \
 	tests/integration/worker-respawn.sh
+
+# Run once, as:
+# - FastCGI only: cgi-fcgi*.sh, keepalive.sh, malformed-record.sh,
+#   fcgi-abort-request.sh, scale-out.sh (FastCGI records, libfcgi's client,
+#   keep-alive, the FastCGI upstream site; they skip themselves under
+#   PROTOCOL=scgi), limit-requests-per-connection.sh (keep-alive);
+# - they choose their protocols themselves: two-pools.sh, two-protocols.sh,
+#   scgi-connections.sh;
+# - no pool runs: cli.sh, configtest-lua-syntax.sh,
+#   configtest-unknown-key.sh, configtest-log-files.sh;
+# - identity, sockets and peers, not the protocol: allow-root.sh,
+#   nonroot-identity.sh, listen-owner.sh, allowed-clients.sh;
+# - they reach a second socket with cgi-fcgi: reload-listen.sh,
+#   reload-pools.sh;
+# - request children, the zygote and the worker's memory, whatever
+#   brought the request: child-*-limit.sh, child-open-files.sh, spare-*.sh,
+#   slowlog-zygote.sh, template-hugepages.sh, sanitizer-child.sh,
+#   lua-c-module.sh.
+INTEGRATION_ONCE_TESTS = \
+	tests/integration/allow-root.sh \
+	tests/integration/allowed-clients.sh \
+	tests/integration/cgi-fcgi-bad-request-id.sh \
+	tests/integration/cgi-fcgi-fallbacks.sh \
+	tests/integration/cgi-fcgi.sh \
+	tests/integration/child-cpu-limit.sh \
+	tests/integration/child-memory-limit.sh \
+	tests/integration/child-open-files.sh \
+	tests/integration/cli.sh \
+	tests/integration/configtest-log-files.sh \
+	tests/integration/configtest-lua-syntax.sh \
+	tests/integration/configtest-unknown-key.sh \
+	tests/integration/fcgi-abort-request.sh \
+	tests/integration/keepalive.sh \
+	tests/integration/limit-requests-per-connection.sh \
+	tests/integration/listen-owner.sh \
+	tests/integration/lua-c-module.sh \
+	tests/integration/malformed-record.sh \
+	tests/integration/nonroot-identity.sh \
+	tests/integration/reload-listen.sh \
+	tests/integration/reload-pools.sh \
+	tests/integration/sanitizer-child.sh \
+	tests/integration/scale-out.sh \
+	tests/integration/scgi-connections.sh \
+	tests/integration/slowlog-zygote.sh \
+	tests/integration/spare-surplus.sh \
+	tests/integration/spare-wait.sh \
+	tests/integration/spare-zygote.sh \
+	tests/integration/template-hugepages.sh \
+	tests/integration/two-pools.sh \
+	tests/integration/two-protocols.sh
+
+INTEGRATION_TESTS = $(INTEGRATION_BOTH_TESTS) $(INTEGRATION_ONCE_TESTS)
 
 dist_check_SCRIPTS = $(INTEGRATION_TESTS)
 
@@ -128,88 +153,14 @@ dist_check_DATA = \
 	tests/integration/apps/limits.lua \
 	tests/integration/apps/syntax-error.lua
 
-# The same behaviours over SCGI: tests/integration/scgi/NAME.sh is a
+# The same behaviours over SCGI: tests/integration/NAME-scgi.sh is a
 # generated one-line wrapper that runs tests/integration/NAME.sh with
 # PROTOCOL=scgi (lib.sh then writes "protocol = scgi" into the pool and
 # serves nginx/fcgiserve-scgi-site.conf; lighttpd.sh uses mod_scgi).  Each
-# run has its own name, log and result.  Left out, as FastCGI-only or not
-# about the protocol: cgi-fcgi*.sh, keepalive.sh, malformed-record.sh,
-# fcgi-abort-request.sh, scale-out.sh (FastCGI records, libfcgi's client,
-# keep-alive, the FastCGI upstream site; they skip themselves under
-# PROTOCOL=scgi), limit-requests-per-connection.sh (keep-alive),
-# two-pools.sh, two-protocols.sh and
-# scgi-connections.sh (they choose their protocols themselves), cli.sh,
-# configtest-lua-syntax.sh, configtest-unknown-key.sh and
-# configtest-log-files.sh (no pool runs), allow-root.sh, nonroot-identity.sh and listen-owner.sh (identity and
-# sockets, not the protocol), reload-listen.sh and reload-pools.sh (they
-# reach a second socket with cgi-fcgi).
-SCGI_INTEGRATION_TESTS = \
-	tests/integration/scgi/abort.sh \
-	tests/integration/scgi/access-log-combined.sh \
-	tests/integration/scgi/access-log.sh \
-	tests/integration/scgi/app-function.sh \
-	tests/integration/scgi/bad-json.sh \
-	tests/integration/scgi/body-too-large.sh \
-	tests/integration/scgi/child-exit.sh \
-	tests/integration/scgi/child-fds.sh \
-	tests/integration/scgi/client-abort.sh \
-	tests/integration/scgi/configtest-good.sh \
-	tests/integration/scgi/cors-headers.sh \
-	tests/integration/scgi/cors-preflight.sh \
-	tests/integration/scgi/error-log.sh \
-	tests/integration/scgi/handler-error.sh \
-	tests/integration/scgi/handler-spawn.sh \
-	tests/integration/scgi/head.sh \
-	tests/integration/scgi/head-raw.sh \
-	tests/integration/scgi/header-injection.sh \
-	tests/integration/scgi/isolation-random.sh \
-	tests/integration/scgi/isolation-state.sh \
-	tests/integration/scgi/json-encode-error.sh \
-	tests/integration/scgi/large-request.sh \
-	tests/integration/scgi/large-response.sh \
-	tests/integration/scgi/lighttpd.sh \
-	tests/integration/scgi/limit-body-size.sh \
-	tests/integration/scgi/limit-connections.sh \
-	tests/integration/scgi/limit-header-timeout.sh \
-	tests/integration/scgi/limit-param-length.sh \
-	tests/integration/scgi/limit-params-count.sh \
-	tests/integration/scgi/limit-params-size.sh \
-	tests/integration/scgi/limit-response-size.sh \
-	tests/integration/scgi/listen-ipv6.sh \
-	tests/integration/scgi/listen-mode.sh \
-	tests/integration/scgi/log-reopen.sh \
-	tests/integration/scgi/max-connections.sh \
-	tests/integration/scgi/log-reopen-privdrop.sh \
-	tests/integration/scgi/method-not-allowed.sh \
-	tests/integration/scgi/nginx-413.sh \
-	tests/integration/scgi/nginx-502.sh \
-	tests/integration/scgi/nginx-configtest.sh \
-	tests/integration/scgi/not-found.sh \
-	tests/integration/scgi/overload-503.sh \
-	tests/integration/scgi/param-override.sh \
-	tests/integration/scgi/parallel.sh \
-	tests/integration/scgi/queue.sh \
-	tests/integration/scgi/read-timeout.sh \
-	tests/integration/scgi/reload-bad.sh \
-	tests/integration/scgi/reload-load.sh \
-	tests/integration/scgi/reload-signals.sh \
-	tests/integration/scgi/req-fields.sh \
-	tests/integration/scgi/response-flood.sh \
-	tests/integration/scgi/request-id.sh \
-	tests/integration/scgi/return-nil.sh \
-	tests/integration/scgi/return-raw.sh \
-	tests/integration/scgi/return-status-headers.sh \
-	tests/integration/scgi/return-table.sh \
-	tests/integration/scgi/sigterm-inflight.sh \
-	tests/integration/scgi/sigterm-timeout.sh \
-	tests/integration/scgi/sigterm-twice.sh \
-	tests/integration/scgi/slowlog.sh \
-	tests/integration/scgi/status-counters.sh \
-	tests/integration/scgi/status-workers.sh \
-	tests/integration/scgi/status.sh \
-	tests/integration/scgi/timeout-504.sh \
-	tests/integration/scgi/worker-kill-load.sh \
-	tests/integration/scgi/worker-respawn.sh
+# run has its own name, log and result.  The names come from the list by a
+# suffix substitution, the only kind portable make has (automake also turns
+# a %-pattern substitution in TESTS into the bare list, silently).
+SCGI_INTEGRATION_TESTS = $(INTEGRATION_BOTH_TESTS:.sh=-scgi.sh)
 
 TESTS += $(SCGI_INTEGRATION_TESTS)
 CLEANFILES += $(SCGI_INTEGRATION_TESTS)
@@ -218,8 +169,8 @@ CLEANFILES += $(SCGI_INTEGRATION_TESTS)
 # The wrapper names its test by absolute path, so it works in a VPATH build
 # (distcheck) and when run by hand.
 $(SCGI_INTEGRATION_TESTS): Makefile
-	$(AM_V_GEN)$(MKDIR_P) tests/integration/scgi && \
-	t=`echo '$@' | sed 's|.*/||'` && \
+	$(AM_V_GEN)$(MKDIR_P) tests/integration && \
+	t=`echo '$@' | sed 's|.*/||; s|-scgi\.sh$$|.sh|'` && \
 	{ echo '#!/bin/sh'; \
 	  echo "# Generated by make (tests/integration/local.mk): $$t over SCGI."; \
 	  echo "PROTOCOL=scgi; export PROTOCOL; exec /bin/sh '$(abs_top_srcdir)/tests/integration/$$t' \"\$$@\""; \

@@ -10,22 +10,16 @@ write_conf api.lua listen=127.0.0.1:$port
 start_fcgiserve
 start_nginx "127.0.0.1:$port"
 
-exec 3<> "/dev/tcp/127.0.0.1/$port" || fail "cannot connect to 127.0.0.1:$port"
-# Our end's port, from the socket's inode in /proc/net/tcp.
-ino=$(readlink "/proc/$$/fd/3")
-ino=${ino#socket:[}
-ino=${ino%]}
-hex=$(awk -v ino="$ino" '$10 == ino { split($2, a, ":"); print a[2] }' /proc/net/tcp)
-[ -n "$hex" ] || fail "cannot find our socket (inode $ino) in /proc/net/tcp"
-peer="127.0.0.1:$((16#$hex))"
-
-# BEGIN_REQUEST (type 1), id 1, 8 content bytes, role RESPONDER, but
-# version 2 instead of 1.
-printf '\x02\x01\x00\x01\x00\x08\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00' >&3
-timeout 5 cat <&3 > "$TMP/reply" ||
-    fail "fcgiserve did not close the connection within 5 s"
-exec 3>&-
+# BEGIN_REQUEST (its 16 bytes: id 1, role RESPONDER), but version 2
+# instead of 1.  fcgiclient -v names our end of the connection.
+rc=0
+fcgiclient -c "127.0.0.1:$port" -t 5 -v -o raw -V 2 -x 16 \
+    REQUEST_METHOD=GET > "$TMP/reply" 2> "$TMP/client.err" || rc=$?
+cat "$TMP/client.err" >&2
+client_status "$rc" "fcgiserve did not close the connection within 5 s"
 note "fcgiserve answered $(wc -c < "$TMP/reply") byte(s) before closing"
+peer=$(sed -n 's/^fcgiclient: local address //p' "$TMP/client.err")
+assert_match '^127\.0\.0\.1:[0-9]+$' "$peer" "our end of the connection"
 
 wait_log "${peer//./\\.}.*[Vv]ersion"
 

@@ -32,26 +32,13 @@ assert_conns() {
 	    fail "worker holds $(conns) connections, expected $1"
 }
 
-# open_fd FD: a silent connection to fcgiserve on fd FD.
-open_fd() {
-	eval "exec $1<> /dev/tcp/127.0.0.1/$port" || fail "cannot connect to 127.0.0.1:$port"
-}
-
 # request_on FD NAME: a whole request for /hello/NAME on fd FD, asking
 # fcgiserve to close afterwards; its answer must come within 5 s.
 request_on() {
-	case $PROTOCOL in
-	fastcgi) fcgi_request_bytes 1 0 REQUEST_METHOD=GET "DOCUMENT_URI=/hello/$2" ;;
-	scgi)	printf '%s\0%s\0' CONTENT_LENGTH 0 SCGI 1 REQUEST_METHOD GET \
-		    DOCUMENT_URI "/hello/$2" > "$TMP/scgi.headers"
-		printf '%d:' "$(wc -c < "$TMP/scgi.headers")"
-		cat "$TMP/scgi.headers"
-		printf , ;;
-	esac >&$1
-	timeout 5 cat <&$1 > "$TMP/raw.$1" ||
-	    fail "no answer on fd $1 within 5 s"
-	grep -aq "{\"greeting\":\"hello $2\"}" "$TMP/raw.$1" ||
-	    fail "the request on fd $1 was not answered"
+	raw_get "/hello/$2" >&$1
+	raw_read "$1" 5 "$TMP/raw.$1" || fail "no answer on fd $1 within 5 s"
+	raw_answer "$TMP/raw.$1"
+	assert_json . "{\"greeting\":\"hello $2\"}"
 	eval "exec $1<&-"
 }
 
@@ -59,12 +46,12 @@ WORKER=$(worker)
 assert_match '^[0-9]+$' "$WORKER" "the one worker's pid"
 
 # 1. Three silent peers fill the worker.
-open_fd 3
-open_fd 4
-open_fd 5
+raw_connect 3
+raw_connect 4
+raw_connect 5
 assert_conns 3
 wait_log 'max_connections \(3\) reached; not accepting until one closes' 5
-open_fd 6			# completes in the kernel's backlog only
+raw_connect 6		# completes in the kernel's backlog only
 http_bg waiting GET /hello/waiting
 sleep 1
 pid_alive "${_bg[waiting]}" ||
@@ -101,9 +88,9 @@ WORKER=$(worker)
 # From before the peers connect: none of them can be closed by read_timeout
 # earlier than 3 s after this, however long the set-up takes.
 t0=$(now_ms)
-open_fd 3
-open_fd 4
-open_fd 5
+raw_connect 3
+raw_connect 4
+raw_connect 5
 assert_conns 3
 http GET /hello/patient > /dev/null
 elapsed=$(($(now_ms) - t0))

@@ -26,13 +26,14 @@ _track "$load"
 wait_file "$TMP/load"
 
 case $PROTOCOL in
-fastcgi) partial='\x01\x01\x00' ;;		# 3 bytes of an 8-byte header
-scgi)	partial='70:CONTENT_LENGTH' ;;		# a netstring cut short
+fastcgi) cut=3 ;;		# 3 bytes of an 8-byte header
+scgi)	cut=17 ;;		# a netstring cut short: "NN:CONTENT_LENGTH"
 esac
+raw_get /hello -x "$cut" > "$TMP/partial"
 t_open=$(now_ms)
 for fd in 3 4 5; do
-	eval "exec $fd<> /dev/tcp/127.0.0.1/$port" || fail "cannot connect to 127.0.0.1:$port"
-	printf "$partial" >&$fd
+	raw_connect "$fd"
+	cat "$TMP/partial" >&$fd
 done
 for fd in 3 4 5; do
 	timeout 10 cat <&$fd > /dev/null ||

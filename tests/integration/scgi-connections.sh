@@ -20,22 +20,14 @@ codes=$(curl -sS --max-time 30 -w '%{http_code}\n' "${urls[@]}") ||
 assert_eq 50 "$(grep -c '^200$' <<< "$codes")" "200 answers out of 50"
 assert_eq 50 "$(count_log 'accepted connection')" "accepted connections for 50 requests"
 
-# Two requests in one write: the answer to the first, then the close.
-# one NAME: an SCGI request for /hello/NAME, as bytes on stdout.
-one() {
-	printf '%s\0%s\0' CONTENT_LENGTH 0 SCGI 1 REQUEST_METHOD GET \
-	    DOCUMENT_URI "/hello/$1" > "$TMP/one.headers"
-	printf '%d:' "$(wc -c < "$TMP/one.headers")"
-	cat "$TMP/one.headers"
-	printf ,
-}
-{ one first; one second; } > "$TMP/two.requests"
-exec 3<> "/dev/tcp/127.0.0.1/$port" || fail "cannot connect to 127.0.0.1:$port"
-cat "$TMP/two.requests" >&3
-timeout 5 cat <&3 > "$TMP/last.raw" ||
-    fail "fcgiserve did not close the SCGI connection within 5 s"
-exec 3<&-
-_cgi_response raw "$TMP/last.raw"
+# Two requests in one write (fcgiclient sends them at once): the answer
+# to the first, then the close.
+rc=0
+fcgiclient -p scgi -c "127.0.0.1:$port" -t 5 \
+    REQUEST_METHOD=GET DOCUMENT_URI=/hello/first -- \
+    REQUEST_METHOD=GET DOCUMENT_URI=/hello/second > "$TMP/last.raw" || rc=$?
+client_status "$rc" "fcgiserve did not close the SCGI connection within 5 s"
+_cgi_response fcgiclient "$TMP/last.raw"
 assert_status 200
 assert_json . '{"greeting":"hello first"}'
 assert_eq 1 "$(grep -c '^Status:' "$TMP/last.raw")" "answers on one SCGI connection"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The protocol is per pool: one daemon serves the same app over FastCGI on
-# one socket (libfcgi's cgi-fcgi) and over SCGI on another (a hand-written
-# SCGI request), with the same JSON, and each pool refuses the other's
+# one socket (libfcgi's cgi-fcgi) and over SCGI on another (our own
+# fcgiclient), with the same JSON, and each pool refuses the other's
 # protocol as malformed input on that connection only.
 . "$(dirname "$0")/lib.sh" || exit 99
 requires jq "${CGI_FCGI:-cgi-fcgi}"
@@ -56,13 +56,13 @@ assert_json . '{"name":"pen"}'
 scgi_request REQUEST_METHOD=GET DOCUMENT_URI=/nope REQUEST_ID=two-3
 assert_error 404 two-3
 
-# FastCGI bytes to the SCGI pool: not a netstring.  The connection is
-# closed without an answer, the log names the peer and the fault.
-exec 3<> "/dev/tcp/127.0.0.1/$port" || fail "cannot connect to 127.0.0.1:$port"
-printf '\x01\x01\x00\x01\x00\x08\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00' >&3
-timeout 5 cat <&3 > "$TMP/reply" ||
-    fail "the SCGI pool did not close the connection within 5 s"
-exec 3>&-
+# FastCGI bytes (a BEGIN_REQUEST record, 16 bytes) to the SCGI pool: not a
+# netstring.  The connection is closed without an answer, the log names
+# the peer and the fault.
+rc=0
+fcgiclient -c "127.0.0.1:$port" -t 5 -o raw -x 16 REQUEST_METHOD=GET \
+    > "$TMP/reply" || rc=$?
+client_status "$rc" "the SCGI pool did not close the connection within 5 s"
 assert_eq 0 "$(wc -c < "$TMP/reply")" "bytes answered to FastCGI input"
 wait_log '127\.0\.0\.1:[0-9]+: malformed SCGI input: .*netstring'
 

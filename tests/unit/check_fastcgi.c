@@ -2,9 +2,10 @@
  * Unit tests for fastcgi.c: every record type, every byte split, malformed
  * input, limits, multiplexing and response framing.
  *
- * Streams are built with rec()/nv() below and fed through feed(), which
- * writes every event as one text line to a log; tests compare logs, so a
- * difference between two ways of splitting the input shows as a diff.
+ * Streams are built with rec()/nv() below and fed through the codec tests'
+ * driver (codec_run.c), which writes every event as one text line to a
+ * log; tests compare logs, so a difference between two ways of splitting
+ * the input shows as a diff.
  */
 #include <check.h>
 #include <stdio.h>
@@ -14,10 +15,8 @@
 #include <fastcgi.h>		/* libfcgi: wire structs and constants */
 
 #include "buf.h"
+#include "codec_run.h"
 #include "fastcgi.h"
-
-#define REQLOG_TEXT_MAX	40
-#include "reqlog.h"
 #include "request.h"
 
 static const struct codec_limits	 limits = {
@@ -137,150 +136,25 @@ req_head(struct buf *b, unsigned id, const char *name, const char *value)
 	buf_free(&p);
 }
 
-/* ---- feeding and logging events ---- */
+/* ---- feeding: codec_run.c over this codec ---- */
 
 static void
-log_event(struct buf *log, const struct request_event *ev)
+run_init(struct codec_run *r, const struct codec_limits *l, int auto_done)
 {
-	size_t	 i;
-
-	switch (ev->type) {
-	case REQ_EV_NEED_MORE:
-		return;
-	case REQ_EV_REQUEST:
-	case REQ_EV_TOO_LARGE:
-		ck_assert_ptr_nonnull(ev->req);
-		ck_assert_uint_eq(ev->req->id, ev->id);
-		buf_adds(log, ev->type == REQ_EV_REQUEST ? "REQUEST" :
-		    "TOO_LARGE");
-		log_request(log, ev->req);
-		if (ev->type == REQ_EV_TOO_LARGE) {
-			ck_assert_ptr_nonnull(ev->errstr);
-			buf_printf(log, " %d %s", ev->status, ev->errstr);
-		}
-		break;
-	case REQ_EV_ABORT:
-		buf_printf(log, "ABORT %u", ev->id);
-		break;
-	case REQ_EV_REPLY:
-		buf_printf(log, "REPLY %u", ev->id);
-		for (i = 0; i < ev->reply_len; i++)
-			buf_printf(log, " %02x", ev->reply[i]);
-		break;
-	case REQ_EV_ERROR:
-		ck_assert_ptr_nonnull(ev->errstr);
-		buf_printf(log, "ERROR %s", ev->errstr);
-		break;
-	}
-	buf_adds(log, "\n");
+	codec_run_init(r, &fastcgi_codec, l, auto_done);
 }
 
-struct run {
-	struct fastcgi_parser	*p;
-	struct buf		 log;
-	int			 auto_done;	/* request_done after events */
-	int			 failed;	/* ERROR seen: stop feeding */
-};
-
-static void
-run_init(struct run *r, const struct codec_limits *l, int auto_done)
-{
-	memset(r, 0, sizeof(*r));
-	r->p = fastcgi_parser_new(l);
-	ck_assert_ptr_nonnull(r->p);
-	r->auto_done = auto_done;
-}
-
-static void
-run_free(struct run *r)
-{
-	fastcgi_parser_free(r->p);
-	buf_free(&r->log);
-}
-
-/* Feeds one chunk the way the worker does: parse until all is consumed. */
-static void
-feed(struct run *r, const void *data, size_t len)
-{
-	struct request_event	 ev;
-	enum request_event_type	 t;
-	const uint8_t		*d = data;
-	size_t			 used;
-
-	while (!r->failed) {
-		memset(&ev, 0xa5, sizeof(ev));
-		t = fastcgi_parse(r->p, d, len, &used, &ev);
-		ck_assert_int_eq(t, ev.type);
-		ck_assert_uint_le(used, len);
-		log_event(&r->log, &ev);
-		if (ev.type == REQ_EV_REQUEST || ev.type == REQ_EV_TOO_LARGE) {
-			request_free(ev.req);
-			if (r->auto_done)
-				fastcgi_request_done(r->p, ev.id);
-		} else if (ev.type == REQ_EV_ABORT && r->auto_done)
-			fastcgi_request_done(r->p, ev.id);
-		else if (ev.type == REQ_EV_ERROR)
-			r->failed = 1;
-		else if (ev.type == REQ_EV_NEED_MORE) {
-			ck_assert_uint_eq(used, len);
-			break;
-		}
-		d += used;
-		len -= used;
-	}
-}
-
-static void
-feed_chunks(struct run *r, const struct buf *in, size_t chunk)
-{
-	size_t	 off, n;
-
-	for (off = 0; off < in->len; off += n) {
-		n = in->len - off < chunk ? in->len - off : chunk;
-		feed(r, in->data + off, n);
-	}
-}
-
-/* The log of a whole stream fed in chunks of the given size. */
 static char *
 parse_log(const struct codec_limits *l, const struct buf *in, size_t chunk)
 {
-	struct run	 r;
-	char		*s;
-
-	run_init(&r, l, 1);
-	feed_chunks(&r, in, chunk);
-	s = strdup(r.log.data ? r.log.data : "");
-	run_free(&r);
-	return s;
+	return codec_run_parse_log(&fastcgi_codec, l, in, chunk);
 }
 
-/*
- * Feeds the stream whole, split into two at every position, and one byte
- * at a time; every way must give expect.
- */
 static void
 check_splits(const struct codec_limits *l, const struct buf *in,
     const char *expect)
 {
-	struct run	 r;
-	char		*s;
-	size_t		 k;
-
-	s = parse_log(l, in, in->len);
-	ck_assert_str_eq(s, expect);
-	free(s);
-	s = parse_log(l, in, 1);
-	ck_assert_str_eq(s, expect);
-	free(s);
-	for (k = 1; k < in->len; k++) {
-		run_init(&r, l, 1);
-		feed(&r, in->data, k);
-		feed(&r, in->data + k, in->len - k);
-		if (strcmp(r.log.data ? r.log.data : "", expect) != 0)
-			ck_abort_msg("split at %zu gave:\n%s", k, r.log.data);
-		run_free(&r);
-	}
+	codec_run_check_splits(&fastcgi_codec, l, in, expect);
 }
 
 /* ---- streams and requests ---- */
@@ -352,7 +226,7 @@ START_TEST(test_long_lengths)
 {
 	struct codec_limits	 l = limits;
 	struct buf		 in = BUF_INIT, p = BUF_INIT;
-	struct run		 r;
+	struct codec_run	 r;
 	struct request_event	 ev;
 	struct request		*req;
 	char			*name, *big, *v128, *s;
@@ -381,8 +255,8 @@ START_TEST(test_long_lengths)
 
 	/* Exact contents, with the stream in 65535-byte records. */
 	run_init(&r, &l, 1);
-	ck_assert_int_eq(fastcgi_parse(r.p, (uint8_t *)in.data, in.len, &used,
-	    &ev), REQ_EV_REQUEST);
+	ck_assert_int_eq(fastcgi_parse(r.parser, (uint8_t *)in.data, in.len,
+	    &used, &ev), REQ_EV_REQUEST);
 	ck_assert_uint_eq(used, in.len);
 	req = ev.req;
 	ck_assert_uint_eq(ev.id, 300);
@@ -396,7 +270,7 @@ START_TEST(test_long_lengths)
 	ck_assert_int_eq(memcmp(req->params[2].value, big, 100000), 0);
 	ck_assert_str_eq(request_param(req, "ABC"), "xy");
 	request_free(req);
-	run_free(&r);
+	codec_run_free(&r);
 
 	/* The same stream in 1000-byte records, fed in odd chunks. */
 	buf_reset(&in);
@@ -568,7 +442,7 @@ END_TEST
 START_TEST(test_overloaded)
 {
 	struct codec_limits	 l = limits;
-	struct run		 r;
+	struct codec_run	 r;
 	struct buf		 in = BUF_INIT;
 
 	l.max_reqs = 2;
@@ -577,24 +451,24 @@ START_TEST(test_overloaded)
 	rec(&in, FCGI_STDIN, 1, NULL, 0, 0);	/* in flight, not done */
 	rec_begin(&in, 2, FCGI_RESPONDER, 0);	/* being received */
 	rec_begin(&in, 3, FCGI_RESPONDER, 0);
-	feed(&r, in.data, in.len);
-	ck_assert_str_eq(r.log.data,
+	codec_run_feed(&r, in.data, in.len);
+	ck_assert_str_eq(codec_run_log(&r),
 	    "REQUEST 1 keep=0 {N=1} body=\n"
 	    "REPLY 3 01 03 00 03 00 08 00 00 00 00 00 00 02 00 00 00\n");
 
 	/* Request 1 answered: its slot serves id 3 now. */
-	fastcgi_request_done(r.p, 1);
+	fastcgi_request_done(r.parser, 1);
 	buf_reset(&r.log);
 	buf_reset(&in);
 	rec_begin(&in, 3, FCGI_RESPONDER, 0);
 	rec_begin(&in, 5, FCGI_RESPONDER, 0);
 	rec(&in, FCGI_PARAMS, 3, NULL, 0, 0);
 	rec(&in, FCGI_STDIN, 3, NULL, 0, 0);
-	feed(&r, in.data, in.len);
-	ck_assert_str_eq(r.log.data,
+	codec_run_feed(&r, in.data, in.len);
+	ck_assert_str_eq(codec_run_log(&r),
 	    "REPLY 5 01 03 00 05 00 08 00 00 00 00 00 00 02 00 00 00\n"
 	    "REQUEST 3 keep=0 {} body=\n");
-	run_free(&r);
+	codec_run_free(&r);
 	buf_free(&in);
 }
 END_TEST
@@ -625,8 +499,8 @@ END_TEST
 
 START_TEST(test_abort_in_flight)
 {
-	struct run	 r;
-	struct buf	 in = BUF_INIT;
+	struct codec_run	 r;
+	struct buf		 in = BUF_INIT;
 
 	run_init(&r, &limits, 0);
 	req_head(&in, 1, "X", "1");
@@ -634,32 +508,32 @@ START_TEST(test_abort_in_flight)
 	rec(&in, FCGI_ABORT_REQUEST, 1, NULL, 0, 0);
 	rec(&in, FCGI_ABORT_REQUEST, 1, NULL, 0, 0);	/* reported once */
 	rec_s(&in, FCGI_STDIN, 1, "late");		/* ignored */
-	feed(&r, in.data, in.len);
-	ck_assert_str_eq(r.log.data, "REQUEST 1 keep=0 {X=1} body=\n"
+	codec_run_feed(&r, in.data, in.len);
+	ck_assert_str_eq(codec_run_log(&r), "REQUEST 1 keep=0 {X=1} body=\n"
 	    "ABORT 1\n");
 
 	/* The slot is held until the caller is done with the request. */
 	buf_reset(&in);
 	rec_begin(&in, 1, FCGI_RESPONDER, 0);
-	feed(&r, in.data, in.len);
-	ck_assert_str_eq(r.log.data, "REQUEST 1 keep=0 {X=1} body=\n"
+	codec_run_feed(&r, in.data, in.len);
+	ck_assert_str_eq(codec_run_log(&r), "REQUEST 1 keep=0 {X=1} body=\n"
 	    "ABORT 1\nERROR duplicate request id 1\n");
-	run_free(&r);
+	codec_run_free(&r);
 
 	run_init(&r, &limits, 0);
 	buf_reset(&in);
 	req_head(&in, 1, "X", "1");
 	rec(&in, FCGI_STDIN, 1, NULL, 0, 0);
 	rec(&in, FCGI_ABORT_REQUEST, 1, NULL, 0, 0);
-	feed(&r, in.data, in.len);
-	fastcgi_request_done(r.p, 1);
+	codec_run_feed(&r, in.data, in.len);
+	fastcgi_request_done(r.parser, 1);
 	buf_reset(&in);
 	req_head(&in, 1, "X", "2");
 	rec(&in, FCGI_STDIN, 1, NULL, 0, 0);
-	feed(&r, in.data, in.len);
-	ck_assert_str_eq(r.log.data, "REQUEST 1 keep=0 {X=1} body=\n"
+	codec_run_feed(&r, in.data, in.len);
+	ck_assert_str_eq(codec_run_log(&r), "REQUEST 1 keep=0 {X=1} body=\n"
 	    "ABORT 1\nREQUEST 1 keep=0 {X=2} body=\n");
-	run_free(&r);
+	codec_run_free(&r);
 	buf_free(&in);
 }
 END_TEST
@@ -702,59 +576,59 @@ END_TEST
 START_TEST(test_body_limit_done_order)
 {
 	struct codec_limits	 l = limits;
-	struct run		 r;
+	struct codec_run	 r;
 	struct buf		 in = BUF_INIT;
 
 	l.max_body_size = 2;
 	run_init(&r, &l, 0);
 	req_head(&in, 1, "N", "a");
 	rec_s(&in, FCGI_STDIN, 1, "abc");
-	feed(&r, in.data, in.len);
-	fastcgi_request_done(r.p, 1);		/* answered: 413 sent */
+	codec_run_feed(&r, in.data, in.len);
+	fastcgi_request_done(r.parser, 1);		/* answered: 413 sent */
 	buf_reset(&in);
 	rec_s(&in, FCGI_STDIN, 1, "def");
 	rec_s(&in, FCGI_ABORT_REQUEST, 1, "");	/* nothing left to abort */
 	rec(&in, FCGI_STDIN, 1, NULL, 0, 0);
 	req_head(&in, 1, "N", "b");
 	rec(&in, FCGI_STDIN, 1, NULL, 0, 0);
-	feed(&r, in.data, in.len);
-	ck_assert_str_eq(r.log.data, "TOO_LARGE 1 keep=0 {N=a} body="
+	codec_run_feed(&r, in.data, in.len);
+	ck_assert_str_eq(codec_run_log(&r), "TOO_LARGE 1 keep=0 {N=a} body="
 	    " 413 request body larger than max_body_size (2 bytes)\n"
 	    "REQUEST 1 keep=0 {N=b} body=\n");
-	run_free(&r);
+	codec_run_free(&r);
 
 	/* Until the body ends, the answered request's id is still known. */
 	run_init(&r, &l, 0);
 	buf_reset(&in);
 	req_head(&in, 1, "N", "a");
 	rec_s(&in, FCGI_STDIN, 1, "abc");
-	feed(&r, in.data, in.len);
-	fastcgi_request_done(r.p, 1);
+	codec_run_feed(&r, in.data, in.len);
+	fastcgi_request_done(r.parser, 1);
 	buf_reset(&in);
 	rec_s(&in, FCGI_STDIN, 1, "def");
 	rec_s(&in, FCGI_PARAMS, 1, "\x01\x01xy");
-	feed(&r, in.data, in.len);
-	ck_assert_str_eq(r.log.data, "TOO_LARGE 1 keep=0 {N=a} body="
+	codec_run_feed(&r, in.data, in.len);
+	ck_assert_str_eq(codec_run_log(&r), "TOO_LARGE 1 keep=0 {N=a} body="
 	    " 413 request body larger than max_body_size (2 bytes)\n"
 	    "ERROR FCGI_PARAMS for request id 1 after the end of its params\n");
-	run_free(&r);
+	codec_run_free(&r);
 
 	/* A new BEGIN for the id frees an answered, discarding slot. */
 	run_init(&r, &l, 0);
 	buf_reset(&in);
 	req_head(&in, 1, "N", "a");
 	rec_s(&in, FCGI_STDIN, 1, "abc");
-	feed(&r, in.data, in.len);
-	fastcgi_request_done(r.p, 1);
+	codec_run_feed(&r, in.data, in.len);
+	fastcgi_request_done(r.parser, 1);
 	buf_reset(&in);
 	req_head(&in, 1, "N", "b");
 	rec_s(&in, FCGI_STDIN, 1, "ok");
 	rec(&in, FCGI_STDIN, 1, NULL, 0, 0);
-	feed(&r, in.data, in.len);
-	ck_assert_str_eq(r.log.data, "TOO_LARGE 1 keep=0 {N=a} body="
+	codec_run_feed(&r, in.data, in.len);
+	ck_assert_str_eq(codec_run_log(&r), "TOO_LARGE 1 keep=0 {N=a} body="
 	    " 413 request body larger than max_body_size (2 bytes)\n"
 	    "REQUEST 1 keep=0 {N=b} body=ok\n");
-	run_free(&r);
+	codec_run_free(&r);
 
 	/* Body ends before the answer: the id stays busy until done. */
 	run_init(&r, &l, 0);
@@ -764,27 +638,27 @@ START_TEST(test_body_limit_done_order)
 	rec(&in, FCGI_STDIN, 1, NULL, 0, 0);
 	rec(&in, FCGI_ABORT_REQUEST, 1, NULL, 0, 0);
 	rec_begin(&in, 1, FCGI_RESPONDER, 0);
-	feed(&r, in.data, in.len);
-	ck_assert_str_eq(r.log.data, "TOO_LARGE 1 keep=0 {N=a} body="
+	codec_run_feed(&r, in.data, in.len);
+	ck_assert_str_eq(codec_run_log(&r), "TOO_LARGE 1 keep=0 {N=a} body="
 	    " 413 request body larger than max_body_size (2 bytes)\n"
 	    "ABORT 1\nERROR duplicate request id 1\n");
-	run_free(&r);
+	codec_run_free(&r);
 
 	run_init(&r, &l, 0);
 	buf_reset(&in);
 	req_head(&in, 1, "N", "a");
 	rec_s(&in, FCGI_STDIN, 1, "abc");
 	rec(&in, FCGI_STDIN, 1, NULL, 0, 0);
-	feed(&r, in.data, in.len);
-	fastcgi_request_done(r.p, 1);
+	codec_run_feed(&r, in.data, in.len);
+	fastcgi_request_done(r.parser, 1);
 	buf_reset(&in);
 	req_head(&in, 1, "N", "b");
 	rec(&in, FCGI_STDIN, 1, NULL, 0, 0);
-	feed(&r, in.data, in.len);
-	ck_assert_str_eq(r.log.data, "TOO_LARGE 1 keep=0 {N=a} body="
+	codec_run_feed(&r, in.data, in.len);
+	ck_assert_str_eq(codec_run_log(&r), "TOO_LARGE 1 keep=0 {N=a} body="
 	    " 413 request body larger than max_body_size (2 bytes)\n"
 	    "REQUEST 1 keep=0 {N=b} body=\n");
-	run_free(&r);
+	codec_run_free(&r);
 	buf_free(&in);
 }
 END_TEST
@@ -969,7 +843,7 @@ END_TEST
 START_TEST(test_params_rejected_states)
 {
 	struct codec_limits	 l = limits;
-	struct run		 r;
+	struct codec_run	 r;
 	struct buf		 in = BUF_INIT, big = BUF_INIT;
 
 	l.max_params_size = 20;
@@ -982,13 +856,13 @@ START_TEST(test_params_rejected_states)
 	rec(&in, FCGI_PARAMS, 1, big.data, big.len, 0);
 	rec(&in, FCGI_ABORT_REQUEST, 1, NULL, 0, 0);
 	rec(&in, FCGI_PARAMS, 1, big.data, big.len, 0);	/* ignored */
-	feed(&r, in.data, in.len);
-	fastcgi_request_done(r.p, 1);
+	codec_run_feed(&r, in.data, in.len);
+	fastcgi_request_done(r.parser, 1);
 	buf_reset(&in);
 	req_params(&in, 1, next_ok);
-	feed(&r, in.data, in.len);
-	ck_assert_str_eq(r.log.data, EXPECT_OVER "ABORT 1\n" NEXT_OK);
-	run_free(&r);
+	codec_run_feed(&r, in.data, in.len);
+	ck_assert_str_eq(codec_run_log(&r), EXPECT_OVER "ABORT 1\n" NEXT_OK);
+	codec_run_free(&r);
 
 	/* Not answered yet: its id is still busy. */
 	run_init(&r, &l, 0);
@@ -996,23 +870,23 @@ START_TEST(test_params_rejected_states)
 	rec_begin(&in, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
 	rec(&in, FCGI_PARAMS, 1, big.data, big.len, 0);
 	rec_begin(&in, 1, FCGI_RESPONDER, 0);
-	feed(&r, in.data, in.len);
-	ck_assert_str_eq(r.log.data, EXPECT_OVER
+	codec_run_feed(&r, in.data, in.len);
+	ck_assert_str_eq(codec_run_log(&r), EXPECT_OVER
 	    "ERROR duplicate request id 1\n");
-	run_free(&r);
+	codec_run_free(&r);
 
 	/* Answered: a new BEGIN for the id starts over at once. */
 	run_init(&r, &l, 0);
 	buf_reset(&in);
 	rec_begin(&in, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
 	rec(&in, FCGI_PARAMS, 1, big.data, big.len, 0);
-	feed(&r, in.data, in.len);
-	fastcgi_request_done(r.p, 1);
+	codec_run_feed(&r, in.data, in.len);
+	fastcgi_request_done(r.parser, 1);
 	buf_reset(&in);
 	req_params(&in, 1, next_ok);
-	feed(&r, in.data, in.len);
-	ck_assert_str_eq(r.log.data, EXPECT_OVER NEXT_OK);
-	run_free(&r);
+	codec_run_feed(&r, in.data, in.len);
+	ck_assert_str_eq(codec_run_log(&r), EXPECT_OVER NEXT_OK);
+	codec_run_free(&r);
 
 	/* Its body before the end of its params is still a fault. */
 	run_init(&r, &l, 0);
@@ -1020,24 +894,24 @@ START_TEST(test_params_rejected_states)
 	rec_begin(&in, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
 	rec(&in, FCGI_PARAMS, 1, big.data, big.len, 0);
 	rec_s(&in, FCGI_STDIN, 1, "body");
-	feed(&r, in.data, in.len);
-	ck_assert_str_eq(r.log.data, EXPECT_OVER "ERROR FCGI_STDIN for "
+	codec_run_feed(&r, in.data, in.len);
+	ck_assert_str_eq(codec_run_log(&r), EXPECT_OVER "ERROR FCGI_STDIN for "
 	    "request id 1 before the end of its params\n");
-	run_free(&r);
+	codec_run_free(&r);
 
 	/* Rejected by decoding: the body is dropped until its end. */
 	run_init(&r, &l, 0);
 	buf_reset(&in);
 	req_params(&in, 1, (const char *const[]){ "A", "1", "B", "2", "C",
 	    "3", NULL });
-	feed(&r, in.data, in.len);
-	fastcgi_request_done(r.p, 1);
+	codec_run_feed(&r, in.data, in.len);
+	fastcgi_request_done(r.parser, 1);
 	buf_reset(&in);
 	req_params(&in, 1, next_ok);
-	feed(&r, in.data, in.len);
-	ck_assert_str_eq(r.log.data, "TOO_LARGE 1 keep=1 {A=1;B=2} body= 431 "
-	    "more than max_params (2) params\n" NEXT_OK);
-	run_free(&r);
+	codec_run_feed(&r, in.data, in.len);
+	ck_assert_str_eq(codec_run_log(&r), "TOO_LARGE 1 keep=1 {A=1;B=2} "
+	    "body= 431 more than max_params (2) params\n" NEXT_OK);
+	codec_run_free(&r);
 	buf_free(&in);
 	buf_free(&big);
 }
@@ -1047,21 +921,21 @@ END_TEST
 static char *
 head_log(const struct codec_limits *l, const struct buf *in)
 {
-	struct run	 r;
-	char		*s;
-	size_t		 i;
+	struct codec_run	 r;
+	char			*s;
+	size_t			 i;
 
 	s = malloc(in->len + 1);
 	ck_assert_ptr_nonnull(s);
 	run_init(&r, l, 1);
 	for (i = 0; i < in->len; i++) {
-		feed(&r, in->data + i, 1);
-		s[i] = fastcgi_head_pending(r.p) ? '1' : '0';
-		ck_assert_int_eq(fastcgi_codec.head_pending(r.p),
+		codec_run_feed(&r, in->data + i, 1);
+		s[i] = fastcgi_head_pending(r.parser) ? '1' : '0';
+		ck_assert_int_eq(fastcgi_codec.head_pending(r.parser),
 		    s[i] == '1');
 	}
 	s[in->len] = '\0';
-	run_free(&r);
+	codec_run_free(&r);
 	return s;
 }
 
@@ -1381,12 +1255,11 @@ static const struct {
 START_TEST(test_malformed)
 {
 	struct codec_limits	 l = limits;
-	struct request_event	 ev;
 	struct buf		 in = BUF_INIT;
-	struct run		 r;
+	struct codec_run	 r;
 	const char		*last;
 	char			 want[128];
-	size_t			 chunk, used;
+	size_t			 chunk;
 
 	l.max_body_size = 16;
 	snprintf(want, sizeof(want), "ERROR %s\n", bad[_i].errstr);
@@ -1394,22 +1267,13 @@ START_TEST(test_malformed)
 	for (chunk = 1; chunk <= in.len;
 	    chunk = chunk == 1 ? in.len : chunk + 1) {
 		run_init(&r, &l, 0);
-		feed_chunks(&r, &in, chunk);
+		codec_run_feed_chunks(&r, &in, chunk);
 		ck_assert(r.failed);
-		last = strstr(r.log.data, "ERROR ");
+		last = strstr(codec_run_log(&r), "ERROR ");
 		ck_assert_ptr_nonnull(last);
 		ck_assert_str_eq(last, want);	/* the last line, and once */
-
-		/* Every later call fails the same way. */
-		ck_assert_int_eq(fastcgi_parse(r.p, (const uint8_t *)"\1", 1,
-		    &used, &ev), REQ_EV_ERROR);
-		ck_assert_int_eq(ev.type, REQ_EV_ERROR);
-		ck_assert_uint_eq(used, 0);
-		ck_assert_str_eq(ev.errstr, bad[_i].errstr);
-		ck_assert_int_eq(fastcgi_parse(r.p, NULL, 0, &used, &ev),
-		    REQ_EV_ERROR);
-		ck_assert_str_eq(ev.errstr, bad[_i].errstr);
-		run_free(&r);
+		codec_run_check_stuck(&r, bad[_i].errstr);
+		codec_run_free(&r);
 	}
 	buf_free(&in);
 }
@@ -1419,7 +1283,7 @@ END_TEST
 START_TEST(test_free_partial)
 {
 	struct codec_limits	 l = limits;
-	struct run		 r;
+	struct codec_run	 r;
 	struct buf		 in = BUF_INIT;
 
 	l.max_body_size = 4;
@@ -1433,14 +1297,14 @@ START_TEST(test_free_partial)
 	req_head(&in, 4, "A", "b");
 	rec(&in, FCGI_STDIN, 4, NULL, 0, 0);
 	rec(&in, FCGI_GET_VALUES, 0, "\x0e\x00" FCGI_MAX_CONNS, 16, 0);
-	feed(&r, in.data, in.len);
-	feed(&r, in.data, 13);			/* half a record */
-	ck_assert_str_eq(r.log.data, "TOO_LARGE 3 keep=0 {A=b} body="
+	codec_run_feed(&r, in.data, in.len);
+	codec_run_feed(&r, in.data, 13);		/* half a record */
+	ck_assert_str_eq(codec_run_log(&r), "TOO_LARGE 3 keep=0 {A=b} body="
 	    " 413 request body larger than max_body_size (4 bytes)\n"
 	    "REQUEST 4 keep=0 {A=b} body=\n"
 	    "REPLY 0 01 0a 00 00 00 12 06 00 0e 02 46 43 47 49 5f 4d 41 58"
 	    " 5f 43 4f 4e 4e 53 31 36 00 00 00 00 00 00\n");
-	run_free(&r);
+	codec_run_free(&r);
 	buf_free(&in);
 }
 END_TEST

@@ -3,9 +3,10 @@
  * malformed input with its exact error, both limits at their edge, the
  * bytes after a request, and the response.
  *
- * Like check_fastcgi.c, input is fed through feed(), which writes every
- * event as one text line to a log; tests compare logs, so a difference
- * between two ways of splitting the input shows as a diff.
+ * Like check_fastcgi.c, input is fed through the codec tests' driver
+ * (codec_run.c), which writes every event as one text line to a log;
+ * tests compare logs, so a difference between two ways of splitting the
+ * input shows as a diff.
  */
 #include <check.h>
 #include <stdint.h>
@@ -14,11 +15,9 @@
 #include <string.h>
 
 #include "buf.h"
+#include "codec_run.h"
 #include "request.h"
 #include "scgi.h"
-
-#define REQLOG_TEXT_MAX	80
-#include "reqlog.h"
 
 /* max_conns and max_reqs are unused by SCGI. */
 static const struct codec_limits	 limits = {
@@ -121,166 +120,27 @@ static const char	*nginx_post_log =
     "HTTP_X_REQUEST_ID=3f2a9c1d5e7b4a60} body="
     "{\"name\":\"widget\",\"tags\":[\"a\",\"b\"],\"price\":12.5}\n";
 
-/* ---- feeding and logging events ---- */
+/* ---- feeding: codec_run.c over this codec ---- */
 
+/* SCGI has one request per connection: it is done once handed out. */
 static void
-log_event(struct buf *log, const struct request_event *ev)
+run_init(struct codec_run *r, const struct codec_limits *l)
 {
-	switch (ev->type) {
-	case REQ_EV_NEED_MORE:
-		return;
-	case REQ_EV_REQUEST:
-	case REQ_EV_TOO_LARGE:
-		ck_assert_ptr_nonnull(ev->req);
-		ck_assert_uint_eq(ev->id, 0);
-		buf_adds(log, ev->type == REQ_EV_REQUEST ? "REQUEST" :
-		    "TOO_LARGE");
-		log_request(log, ev->req);
-		if (ev->type == REQ_EV_TOO_LARGE) {
-			ck_assert_ptr_nonnull(ev->errstr);
-			buf_printf(log, " %d %s", ev->status, ev->errstr);
-		}
-		break;
-	case REQ_EV_ERROR:
-		ck_assert_ptr_nonnull(ev->errstr);
-		ck_assert_ptr_null(ev->req);
-		buf_printf(log, "ERROR %s", ev->errstr);
-		break;
-	default:
-		buf_printf(log, "UNEXPECTED %d", (int)ev->type);
-		break;
-	}
-	buf_adds(log, "\n");
+	codec_run_init(r, &scgi_codec, l, 1);
 }
 
-struct run {
-	struct scgi_parser	*p;
-	struct buf		 log;
-	int			 failed;	/* ERROR seen: stop feeding */
-};
-
-static void
-run_init(struct run *r, const struct codec_limits *l)
-{
-	memset(r, 0, sizeof(*r));
-	r->p = scgi_parser_new(l);
-	ck_assert_ptr_nonnull(r->p);
-}
-
-static void
-run_free(struct run *r)
-{
-	scgi_parser_free(r->p);
-	buf_free(&r->log);
-}
-
-static const char *
-run_log(const struct run *r)
-{
-	return r->log.data ? r->log.data : "";
-}
-
-/* Feeds one chunk the way the worker does: parse until all is consumed. */
-static void
-feed(struct run *r, const void *data, size_t len)
-{
-	struct request_event	 ev;
-	enum request_event_type	 t;
-	const uint8_t		*d = data;
-	size_t			 used;
-
-	while (!r->failed) {
-		memset(&ev, 0xa5, sizeof(ev));
-		used = (size_t)-1;
-		t = scgi_parse(r->p, d, len, &used, &ev);
-		ck_assert_int_eq(t, ev.type);
-		ck_assert_uint_le(used, len);
-		log_event(&r->log, &ev);
-		if (ev.type == REQ_EV_REQUEST || ev.type == REQ_EV_TOO_LARGE) {
-			ck_assert_uint_eq(ev.req->id, 0);
-			ck_assert_uint_eq(ev.req->keep_conn, 0);
-			request_free(ev.req);
-			scgi_request_done(r->p, 0);
-		} else if (ev.type == REQ_EV_ERROR)
-			r->failed = 1;
-		else if (ev.type == REQ_EV_NEED_MORE) {
-			ck_assert_uint_eq(used, len);
-			break;
-		}
-		d += used;
-		len -= used;
-	}
-}
-
-static void
-feed_chunks(struct run *r, const struct buf *in, size_t chunk)
-{
-	size_t	 off, n;
-
-	for (off = 0; off < in->len; off += n) {
-		n = in->len - off < chunk ? in->len - off : chunk;
-		feed(r, in->data + off, n);
-	}
-}
-
-/* The log of a whole stream fed in chunks of the given size. */
-static char *
-parse_log(const struct codec_limits *l, const struct buf *in, size_t chunk)
-{
-	struct run	 r;
-	char		*s;
-
-	run_init(&r, l);
-	feed_chunks(&r, in, chunk);
-	s = strdup(run_log(&r));
-	ck_assert_ptr_nonnull(s);
-	run_free(&r);
-	return s;
-}
-
-/*
- * Feeds the stream whole, split into two at every position, and one byte
- * at a time; every way must give expect.
- */
 static void
 check_splits(const struct codec_limits *l, const struct buf *in,
     const char *expect)
 {
-	struct run	 r;
-	char		*s;
-	size_t		 k;
-
-	s = parse_log(l, in, in->len);
-	ck_assert_str_eq(s, expect);
-	free(s);
-	s = parse_log(l, in, 1);
-	ck_assert_str_eq(s, expect);
-	free(s);
-	for (k = 1; k < in->len; k++) {
-		run_init(&r, l);
-		feed(&r, in->data, k);
-		feed(&r, in->data + k, in->len - k);
-		if (strcmp(run_log(&r), expect) != 0)
-			ck_abort_msg("split at %zu gave:\n%s", k, run_log(&r));
-		run_free(&r);
-	}
+	codec_run_check_splits(&scgi_codec, l, in, expect);
 }
 
-/* For big streams: whole, byte by byte and in chunks of a few sizes. */
 static void
 check_chunks(const struct codec_limits *l, const struct buf *in,
     const char *expect)
 {
-	static const size_t	 sizes[] = { 0, 1, 2, 7, 1000, 4096 };
-	char			*s;
-	size_t			 i;
-
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		s = parse_log(l, in, sizes[i] ? sizes[i] : in->len);
-		if (strcmp(s, expect) != 0)
-			ck_abort_msg("chunks of %zu gave:\n%s", sizes[i], s);
-		free(s);
-	}
+	codec_run_check_chunks(&scgi_codec, l, in, expect);
 }
 
 /* ---- requests ---- */
@@ -459,10 +319,10 @@ END_TEST
 /* Partial state of every kind is freed with the parser (valgrind). */
 START_TEST(test_free_partial)
 {
-	struct buf	 in = BUF_INIT;
-	struct run	 r;
-	size_t		 cut[] = { 0, 1, 2, 3, 50, 0, 0, 0 };
-	size_t		 i, hlen;
+	struct buf		 in = BUF_INIT;
+	struct codec_run	 r;
+	size_t			 cut[] = { 0, 1, 2, 3, 50, 0, 0, 0 };
+	size_t			 i, hlen;
 
 	nginx_post(&in);
 	hlen = (size_t)strtoul(in.data, NULL, 10);
@@ -472,9 +332,9 @@ START_TEST(test_free_partial)
 	ck_assert_uint_gt(hlen, 100);
 	for (i = 0; i < sizeof(cut) / sizeof(cut[0]); i++) {
 		run_init(&r, &limits);
-		feed(&r, in.data, cut[i]);
-		ck_assert_str_eq(run_log(&r), "");
-		run_free(&r);
+		codec_run_feed(&r, in.data, cut[i]);
+		ck_assert_str_eq(codec_run_log(&r), "");
+		codec_run_free(&r);
 	}
 	scgi_parser_free(NULL);
 	buf_free(&in);
@@ -908,11 +768,10 @@ static const struct {
 START_TEST(test_malformed)
 {
 	struct codec_limits	 l = limits;
-	struct request_event	 ev;
 	struct buf		 in = BUF_INIT;
-	struct run		 r;
+	struct codec_run	 r;
 	char			 want[256];
-	size_t			 chunk, used;
+	size_t			 chunk;
 
 	l.max_body_size = 16;
 	snprintf(want, sizeof(want), "ERROR %s\n", bad[_i].errstr);
@@ -924,23 +783,13 @@ START_TEST(test_malformed)
 	buf_add(&in, "0123456789abcdef", 16);
 	for (chunk = 1; chunk <= in.len; chunk++) {
 		run_init(&r, &l);
-		feed_chunks(&r, &in, chunk);
+		codec_run_feed_chunks(&r, &in, chunk);
 		ck_assert(r.failed);
-		if (strcmp(run_log(&r), want) != 0)
-			ck_abort_msg("chunk %zu gave:\n%s", chunk, run_log(&r));
-
-		/* Every later call fails the same way, reading nothing. */
-		ck_assert_int_eq(scgi_parse(r.p, (const uint8_t *)"1", 1,
-		    &used, &ev), REQ_EV_ERROR);
-		ck_assert_int_eq(ev.type, REQ_EV_ERROR);
-		ck_assert_uint_eq(used, 0);
-		ck_assert_ptr_null(ev.req);
-		ck_assert_str_eq(ev.errstr, bad[_i].errstr);
-		ck_assert_int_eq(scgi_parse(r.p, NULL, 0, &used, &ev),
-		    REQ_EV_ERROR);
-		ck_assert_uint_eq(used, 0);
-		ck_assert_str_eq(ev.errstr, bad[_i].errstr);
-		run_free(&r);
+		if (strcmp(codec_run_log(&r), want) != 0)
+			ck_abort_msg("chunk %zu gave:\n%s", chunk,
+			    codec_run_log(&r));
+		codec_run_check_stuck(&r, bad[_i].errstr);
+		codec_run_free(&r);
 	}
 	buf_free(&in);
 }
