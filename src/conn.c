@@ -198,12 +198,9 @@ void
 conn_answer(struct conn *c, const struct request *req, const void *data,
     size_t len)
 {
-	const char	*method = request_param(req, "REQUEST_METHOD");
-
 	if (c->released)
 		return;
-	/* RFC 3875 4.3.2: HEAD gets the head, no body. */
-	if (data != NULL && method != NULL && strcmp(method, "HEAD") == 0)
+	if (data != NULL && request_is_head(req))
 		len = response_head_len(data, len);
 	if (cs.w->codec->write_response(req->id, data, len, emit_evbuffer,
 	    cs.stage) != 0)

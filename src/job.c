@@ -163,15 +163,11 @@ since_us(const struct timespec *t0)
 	return us > 0 ? (uint64_t)us : 0;
 }
 
-/* A HEAD answer's body is not sent, and not counted. */
+/* A HEAD answer's body is not sent (conn_answer), and not counted. */
 static size_t
 sent_len(const struct request *req, const void *data, size_t len)
 {
-	const char	*method = request_param(req, "REQUEST_METHOD");
-
-	if (method != NULL && strcmp(method, "HEAD") == 0)
-		return response_head_len(data, len);
-	return len;
+	return request_is_head(req) ? response_head_len(data, len) : len;
 }
 
 /* One access log line about a request answered without a job. */

@@ -124,3 +124,11 @@ request_param(const struct request *req, const char *name)
 			return req->params[i - 1].value;
 	return NULL;
 }
+
+int
+request_is_head(const struct request *req)
+{
+	const char	*method = request_param(req, "REQUEST_METHOD");
+
+	return method != NULL && strcmp(method, "HEAD") == 0;
+}

@@ -39,6 +39,8 @@ void		 request_free(struct request *);
 /* Copies name and value.  Returns 0, or -1 on allocation failure. */
 int		 request_add_param(struct request *, const char *name,
 		    size_t name_len, const char *value, size_t value_len);
+/* Whether req asks HEAD: its answer goes out without a body (RFC 3875). */
+int		 request_is_head(const struct request *);
 /* Appends body bytes.  Returns 0, or -1 on allocation failure. */
 int		 request_append_body(struct request *, const void *, size_t);
 /*
