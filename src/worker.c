@@ -193,6 +193,8 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 	if ((ev_ctl = event_new(w.base, ctl_fd, EV_READ | EV_PERSIST, ctl_cb,
 	    event_self_cbarg())) == NULL || event_add(ev_ctl, NULL) == -1)
 		fatalx("event_new");
+	/* job_init starts the zygote (children.c): what every child must
+	   inherit -- log files, limits, the loaded app -- is in place. */
 	if (job_init(&w) == -1)
 		fatal("job_init");
 	if (conn_init(&w, listen_fd) == -1)
