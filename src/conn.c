@@ -102,14 +102,12 @@ conn_release(struct conn *c)
 	event_active(cs.ev_free, EV_TIMEOUT, 0);
 }
 
+/* Frees the connections released so far. */
 static void
-free_cb(evutil_socket_t fd, short events, void *arg)
+free_released(void)
 {
 	struct conn	*c;
 
-	(void)fd;
-	(void)events;
-	(void)arg;
 	while ((c = TAILQ_FIRST(&cs.released)) != NULL) {
 		TAILQ_REMOVE(&cs.released, c, entry);
 		cs.w->codec->parser_free(c->parser);
@@ -117,6 +115,15 @@ free_cb(evutil_socket_t fd, short events, void *arg)
 		bufferevent_free(c->bev);
 		free(c);
 	}
+}
+
+static void
+free_cb(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+	free_released();
 	if (!cs.accepting && cs.listen_fd != -1 && cs.nconns < cs.max_conns &&
 	    !evtimer_pending(cs.ev_accept_retry, NULL)) {
 		event_add(cs.ev_accept, NULL);
@@ -698,4 +705,19 @@ conn_drain(void)
 			conn_release(c);
 	}
 	return cs.nconns;
+}
+
+void
+conn_shutdown(void)
+{
+	struct conn	*c;
+
+	while ((c = TAILQ_FIRST(&cs.conns)) != NULL)
+		conn_release(c);
+	free_released();
+	conn_stop_accepting();
+	event_free(cs.ev_accept);
+	event_free(cs.ev_accept_retry);
+	event_free(cs.ev_free);
+	evbuffer_free(cs.stage);
 }

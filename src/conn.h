@@ -40,5 +40,7 @@ void	conn_stop_accepting(void);
  * request is not idle); returns how many are left.
  */
 int	conn_drain(void);
+/* The loop is over: frees every connection and what accepting held. */
+void	conn_shutdown(void);
 
 #endif

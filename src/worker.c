@@ -206,6 +206,13 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 		log_warn("telling the master this worker is ready");
 	event_base_dispatch(w.base);
 	children_reap_all();
+	/* Everything freed, so a leak checker sees only real leaks. */
+	conn_shutdown();
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		event_free(ev_sig[i]);
+	event_free(ev_ctl);
+	event_free(w.ev_check);
+	event_base_free(w.base);
 	lua_app_free(w.app);
 	exit(0);
 }
