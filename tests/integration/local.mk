@@ -180,4 +180,4 @@ $(SCGI_INTEGRATION_TESTS): Makefile
 dist_nginx_DATA += nginx/fcgiserve-scgi-site.conf nginx/fcgiserve_scgi_params
 
 # How to put each front end (nginx, lighttpd, Apache) before fcgiserve.
-EXTRA_DIST += docs/frontends.md
+EXTRA_DIST += docs/frontends.md docs/runners.md
