@@ -27,6 +27,19 @@ fds_close_from(int lowfd)
 		(void)close(fd);
 }
 
+void
+fds_close_range(int first, int last)
+{
+	int	fd;
+
+#ifdef HAVE_CLOSE_RANGE
+	if (close_range((unsigned)first, (unsigned)last, 0) == 0)
+		return;
+#endif
+	for (fd = first; fd <= last; fd++)
+		(void)close(fd);
+}
+
 int
 fds_layout(const int want[FD_NSLOTS])
 {

@@ -24,5 +24,7 @@ int	fds_layout(const int want[FD_NSLOTS]);
 
 /* Closes every descriptor from lowfd up (close_range where there is one). */
 void	fds_close_from(int lowfd);
+/* Closes descriptors first to last, both included. */
+void	fds_close_range(int first, int last);
 
 #endif

@@ -1,0 +1,32 @@
+/*
+ * The process state besides memory that a runner puts back after each
+ * request (docs/runners.md): processes it started, descriptors, signal
+ * dispositions, pending signals and mask, interval timers, working
+ * directory, umask and resource limits.  What cannot be put back -- a
+ * second thread, a descriptor of the snapshot replaced, a hard limit
+ * lowered -- is reported, and the runner is then discarded.  No Lua, no
+ * libevent; memory is snapshot.c's.
+ */
+#ifndef FCGISERVE_PROCSTATE_H
+#define FCGISERVE_PROCSTATE_H
+
+struct procstate;
+
+/*
+ * Records the state as it is now, to be restored: descriptors from
+ * keep_below up are the request's (closed at restore), those below are
+ * the process's own (checked).  Makes the process a subreaper, so what a
+ * request starts comes back to it.  NULL on failure (errno set).
+ */
+struct procstate	*procstate_capture(int keep_below);
+/*
+ * Puts the recorded state back (call with every signal blocked: the mask
+ * is restored last).  Returns 0, or -1 with why set to what could not be
+ * restored ("2 threads", "descriptor 3 replaced", ...): discard the
+ * process.
+ */
+int			 procstate_restore(struct procstate *,
+			    const char **why);
+void			 procstate_free(struct procstate *);
+
+#endif
