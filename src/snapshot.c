@@ -59,8 +59,15 @@ struct pm_scan_arg {
 #endif
 
 #define SCAN_VEC	256	/* regions per PAGEMAP_SCAN call */
+#define MAPS_MAX	(256 * 1024)	/* /proc/self/maps, read at once */
 
+/*
+ * Kept in a mapping of its own, outside every range it restores: a reset
+ * of the whole process (snapshot_self) must not copy its own state back
+ * from under itself.  The arrays follow the struct in that mapping.
+ */
 struct snapshot {
+	size_t			 size;		/* of this mapping */
 	struct snapshot_range	*r;
 	size_t			*off;		/* of each range in the view */
 	size_t			 n;
@@ -68,9 +75,8 @@ struct snapshot {
 	size_t			 total;
 	int			 uffd;
 	int			 pagemap;
+	uintptr_t		 brk;		/* snapshot_self: the break */
 	struct page_region	 vec[SCAN_VEC];
-	struct page_region	*dirty;		/* written, of the last scan */
-	size_t			 ndirty, dirty_cap;
 };
 
 static size_t	page_size;
@@ -240,6 +246,33 @@ fail:
 	return -1;
 }
 
+static int	snapshot_start(struct snapshot *, char *, size_t);
+
+/* A snapshot's own mapping, room for n ranges: NULL (errno). */
+static struct snapshot *
+snapshot_alloc(size_t n)
+{
+	struct snapshot	*s;
+	size_t		 size;
+	void		*p;
+
+	if (page_size == 0)
+		page_size = (size_t)sysconf(_SC_PAGESIZE);
+	size = sizeof(*s) + n * (sizeof(*s->r) + sizeof(*s->off));
+	size = (size + page_size - 1) & ~(page_size - 1);
+	/* Shared: never merged with, nor taken for, private memory. */
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED |
+	    MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	s = p;
+	s->size = size;
+	s->r = (struct snapshot_range *)(void *)(s + 1);
+	s->off = (size_t *)(void *)(s->r + n);
+	s->uffd = s->pagemap = -1;
+	return s;
+}
+
 struct snapshot *
 snapshot_new(const struct snapshot_range *r, size_t n, char *err,
     size_t errlen)
@@ -247,58 +280,142 @@ snapshot_new(const struct snapshot_range *r, size_t n, char *err,
 	struct snapshot	*s;
 	size_t		 i;
 
-	if (page_size == 0)
-		page_size = (size_t)sysconf(_SC_PAGESIZE);
-	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->r = calloc(n, sizeof(*s->r))) == NULL ||
-	    (s->off = calloc(n, sizeof(*s->off))) == NULL) {
-		(void)fail(err, errlen, "out of memory");
-		goto fail;
+	if ((s = snapshot_alloc(n)) == NULL) {
+		(void)fail(err, errlen, "mmap: %s", strerror(errno));
+		return NULL;
 	}
-	s->uffd = s->pagemap = -1;
 	s->n = n;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		s->r[i] = r[i];
-		s->off[i] = s->total;
-		s->total += r[i].len;
-	}
-	if ((s->pagemap = open("/proc/self/pagemap", O_RDONLY |
-	    O_CLOEXEC)) == -1) {
-		(void)fail(err, errlen, "/proc/self/pagemap: %s",
-		    strerror(errno));
-		goto fail;
-	}
-	if (snapshot_copy(s, err, errlen) == -1 ||
-	    (s->uffd = uffd_open(err, errlen)) == -1)
-		goto fail;
-	for (i = 0; i < n; i++) {
-		if (uffd_register(s->uffd, r[i].start, r[i].len) == -1) {
-			(void)fail(err, errlen, "UFFDIO_REGISTER: %s",
-			    strerror(errno));
-			goto fail;
-		}
-		if (protect(s->pagemap, (uintptr_t)r[i].start,
-		    (uintptr_t)r[i].start + r[i].len) == -1) {
-			(void)fail(err, errlen, "PAGEMAP_SCAN: %s", errno ==
-			    ENOTTY || errno == EINVAL ? "not supported "
-			    "(Linux < 6.7)" : strerror(errno));
-			goto fail;
-		}
+	if (snapshot_start(s, err, errlen) == -1) {
+		snapshot_free(s);
+		return NULL;
 	}
 	return s;
-fail:
-	snapshot_free(s);
-	return NULL;
 }
 
-/* Lists the pages written in range i into s->dirty: 0, or -1 (errno). */
+/* Copies, registers and protects s's ranges: 0, or -1 (err). */
 static int
-collect(struct snapshot *s, size_t i, size_t *pages, size_t max_pages)
+snapshot_start(struct snapshot *s, char *err, size_t errlen)
 {
-	uint64_t	 start = (uintptr_t)s->r[i].start;
-	uint64_t	 end = start + s->r[i].len, walk;
-	long		 n, k;
-	void		*p;
+	size_t	i;
+
+	for (i = 0; i < s->n; i++) {
+		s->off[i] = s->total;
+		s->total += s->r[i].len;
+	}
+	if ((s->pagemap = open("/proc/self/pagemap", O_RDONLY |
+	    O_CLOEXEC)) == -1)
+		return fail(err, errlen, "/proc/self/pagemap: %s",
+		    strerror(errno));
+	if (snapshot_copy(s, err, errlen) == -1 ||
+	    (s->uffd = uffd_open(err, errlen)) == -1)
+		return -1;
+	for (i = 0; i < s->n; i++) {
+		if (uffd_register(s->uffd, s->r[i].start, s->r[i].len) == -1)
+			return fail(err, errlen, "UFFDIO_REGISTER: %s",
+			    strerror(errno));
+		if (protect(s->pagemap, (uintptr_t)s->r[i].start,
+		    (uintptr_t)s->r[i].start + s->r[i].len) == -1)
+			return fail(err, errlen, "PAGEMAP_SCAN: %s", errno ==
+			    ENOTTY || errno == EINVAL ? "not supported "
+			    "(Linux < 6.7)" : strerror(errno));
+	}
+	return 0;
+}
+
+/*
+ * Whether a /proc/self/maps line is memory a request may write and a
+ * reset must put back: private and writable, not the stack (the caller
+ * runs on it) nor the kernel's pages.
+ */
+static int
+restorable(const char *line, uintptr_t *start, uintptr_t *end)
+{
+	unsigned long	a, b;
+	char		perms[5];
+	int		name = 0;
+
+	if (sscanf(line, "%lx-%lx %4s %*s %*s %*s%n", &a, &b, perms,
+	    &name) < 3 || strcmp(perms, "rw-p") != 0)
+		return 0;
+	while (line[name] == ' ')	/* not past the line's end */
+		name++;
+	if ((strncmp(line + name, "[stack", 6) == 0 ||
+	    strncmp(line + name, "[vvar", 5) == 0 ||
+	    strncmp(line + name, "[vdso", 5) == 0 ||
+	    strncmp(line + name, "[vsyscall", 9) == 0 ||
+	    strncmp(line + name, "[uprobes", 8) == 0))
+		return 0;
+	*start = a;
+	*end = b;
+	return 1;
+}
+
+struct snapshot *
+snapshot_self(char *err, size_t errlen)
+{
+	struct snapshot	*s = NULL;
+	char		*buf, *line, *nl;
+	size_t		 len = 0, n = 0;
+	uintptr_t	 a, b;
+	ssize_t		 got;
+	int		 fd;
+
+	/*
+	 * Read into a shared mapping, as s is: a private one could be merged
+	 * with a neighbour (the TLS block, say), and leaving it out would
+	 * leave the neighbour out too.
+	 */
+	buf = mmap(NULL, MAPS_MAX, PROT_READ | PROT_WRITE, MAP_SHARED |
+	    MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED) {
+		(void)fail(err, errlen, "mmap: %s", strerror(errno));
+		return NULL;
+	}
+	if ((fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC)) == -1) {
+		(void)fail(err, errlen, "/proc/self/maps: %s", strerror(errno));
+		goto out;
+	}
+	while (len < MAPS_MAX - 1 && (got = read(fd, buf + len,
+	    MAPS_MAX - 1 - len)) > 0)
+		len += (size_t)got;
+	close(fd);
+	buf[len] = '\0';
+	for (line = buf; (nl = strchr(line, '\n')) != NULL; line = nl + 1)
+		n += restorable(line, &a, &b);
+	if ((s = snapshot_alloc(n)) == NULL) {
+		(void)fail(err, errlen, "mmap: %s", strerror(errno));
+		goto out;
+	}
+	for (line = buf; (nl = strchr(line, '\n')) != NULL; line = nl + 1)
+		if (restorable(line, &a, &b)) {
+			s->r[s->n].start = (void *)a;
+			s->r[s->n].len = b - a;
+			s->n++;
+		}
+	s->brk = (uintptr_t)syscall(SYS_brk, 0);
+	if (snapshot_start(s, err, errlen) == -1) {
+		snapshot_free(s);
+		s = NULL;
+	}
+out:
+	munmap(buf, MAPS_MAX);
+	return s;
+}
+
+/*
+ * Copies back the pages written in range i, a scan's worth at a time,
+ * and protects them again: 0, or -1 (errno; E2BIG past max_pages).
+ */
+static int
+reset_range(struct snapshot *s, size_t i, size_t *pages, size_t max_pages)
+{
+	const struct page_region	*d;
+	uint64_t			 base = (uintptr_t)s->r[i].start;
+	uint64_t			 start = base, end = base + s->r[i].len;
+	uint64_t			 walk, lo = 0, hi = 0;
+	long				 n, k;
 
 	while (start < end) {
 		n = scan(s->pagemap, start, end, PM_SCAN_CHECK_WPASYNC, s->vec,
@@ -306,50 +423,40 @@ collect(struct snapshot *s, size_t i, size_t *pages, size_t max_pages)
 		if (n == -1)
 			return -1;
 		for (k = 0; k < n; k++) {
-			if (s->ndirty == s->dirty_cap) {
-				s->dirty_cap = s->dirty_cap ? 2 * s->dirty_cap :
-				    SCAN_VEC;
-				if ((p = realloc(s->dirty, s->dirty_cap *
-				    sizeof(*s->dirty))) == NULL)
-					return -1;
-				s->dirty = p;
+			d = &s->vec[k];
+			*pages += (d->end - d->start) / page_size;
+			if (*pages > max_pages) {
+				errno = E2BIG;
+				return -1;
 			}
-			s->dirty[s->ndirty++] = s->vec[k];
-			*pages += (s->vec[k].end - s->vec[k].start) /
-			    page_size;
-		}
-		if (*pages > max_pages) {
-			errno = E2BIG;
-			return -1;
+			memcpy((void *)(uintptr_t)d->start, s->view +
+			    s->off[i] + (d->start - base), d->end - d->start);
+			if (lo == 0)
+				lo = d->start;
+			hi = d->end;
 		}
 		if (n < SCAN_VEC || walk <= start)
 			break;		/* the walk reached the end */
 		start = walk;
 	}
-	return 0;
+	return lo == 0 ? 0 : protect(s->pagemap, lo, hi);
 }
 
 long
 snapshot_reset(struct snapshot *s, size_t max_pages)
 {
-	const struct page_region	*d;
-	size_t				 i, k, pages = 0;
-	uint64_t			 base;
+	uintptr_t	cur;
+	size_t		i, pages = 0;
 
-	for (i = 0; i < s->n; i++) {
-		s->ndirty = 0;
-		if (collect(s, i, &pages, max_pages) == -1)
-			return -1;
-		base = (uintptr_t)s->r[i].start;
-		for (k = 0; k < s->ndirty; k++) {
-			d = &s->dirty[k];
-			memcpy((void *)(uintptr_t)d->start, s->view +
-			    s->off[i] + (d->start - base), d->end - d->start);
-		}
-		if (s->ndirty > 0 && protect(s->pagemap, s->dirty[0].start,
-		    s->dirty[s->ndirty - 1].end) == -1)
-			return -1;
+	/* The heap's growth is a mapping of its own, never registered. */
+	if (s->brk != 0 && (cur = (uintptr_t)syscall(SYS_brk, 0)) != s->brk &&
+	    (cur < s->brk || (uintptr_t)syscall(SYS_brk, s->brk) != s->brk)) {
+		errno = EPERM;
+		return -1;
 	}
+	for (i = 0; i < s->n; i++)
+		if (reset_range(s, i, &pages, max_pages) == -1)
+			return -1;
 	return (long)pages;
 }
 
@@ -380,8 +487,5 @@ snapshot_free(struct snapshot *s)
 		close(s->pagemap);
 	if (s->view != NULL)
 		munmap((void *)(uintptr_t)s->view, s->total);
-	free(s->dirty);
-	free(s->r);
-	free(s->off);
-	free(s);
+	munmap(s, s->size);
 }

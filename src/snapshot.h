@@ -40,6 +40,13 @@ int		 snapshot_probe(char *err, size_t errlen);
 struct snapshot	*snapshot_new(const struct snapshot_range *, size_t n,
 		    char *err, size_t errlen);
 /*
+ * Snapshots this whole process: every private writable mapping but the
+ * stack (its caller runs on it) and the kernel's pages, and the break
+ * (a reset shrinks the heap back).  Mappings a request creates are not
+ * found yet: a caller must not rely on their removal.
+ */
+struct snapshot	*snapshot_self(char *err, size_t errlen);
+/*
  * Puts back every page written since the snapshot or the last reset.
  * Returns the number of pages copied back; -1 with errno: E2BIG more
  * than max_pages were written, EPERM a range was unmapped or replaced,

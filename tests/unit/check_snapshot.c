@@ -7,6 +7,7 @@
  * (Linux < 6.7, or userfaultfd refused), saying why.
  */
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,17 @@
 #include "snapshot.h"
 
 #define NPAGES	64
+
+/* AddressSanitizer reserves terabytes of shadow memory as private
+   writable mappings: no whole-process snapshot there (runners fall back
+   to fork under it). */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN	1
+#endif
+#endif
 
 static size_t		 pg;
 static char		*m;
@@ -175,6 +187,71 @@ START_TEST(test_two_ranges)
 }
 END_TEST
 
+#ifndef UNDER_ASAN
+/* What the whole-process test changes: a global, the heap. */
+static int	 counter = 41;
+static char	 table[3 * 4096] = "template";
+static void	*volatile sink;		/* keeps the compiler's hands off */
+
+/*
+ * In a process of its own (its memory, check's included, is rolled back):
+ * two "requests" each change globals, allocate (growing the break) and
+ * write; after each reset everything is as in the snapshot, and the
+ * second request's allocations land where the first one's did.  Exits 0,
+ * or the number of the check that failed.
+ */
+static int
+whole_process(void)
+{
+	struct snapshot	*self;
+	char		 why[256];
+	void		*first[2], *brk0 = sbrk(0);
+	long		 n;
+	int		 round, i;
+
+	if ((self = snapshot_self(why, sizeof(why))) == NULL)
+		return 1;
+	for (round = 0; round < 2; round++) {
+		counter += 1 + round;
+		snprintf(table + 4096, 64, "request %d", round);
+		for (i = 0; i < 3000; i++) {
+			sink = malloc(2000);	/* leaked on purpose */
+			if (i == 0)
+				first[round] = sink;
+		}
+		memset(first[round], round, 2000);
+		if (sbrk(0) == brk0)
+			return 2;		/* the break did not grow */
+		if ((n = snapshot_reset(self, 1000)) <= 0)
+			return 3;
+		if (counter != 41 || table[4096] != '\0' ||
+		    strcmp(table, "template") != 0)
+			return 4;
+		if (sbrk(0) != brk0)
+			return 5;
+		if (snapshot_verify(self) != 0)
+			return 6;
+	}
+	if (first[0] != first[1])
+		return 7;		/* the heap was not as before */
+	return 0;
+}
+
+START_TEST(test_whole_process)
+{
+	pid_t	pid;
+	int	status;
+
+	if ((pid = fork()) == 0)
+		_exit(whole_process());
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "whole-process reset: check %d failed", WIFEXITED(status) ?
+	    WEXITSTATUS(status) : -1);
+}
+END_TEST
+#endif
+
 static Suite *
 snapshot_suite(void)
 {
@@ -189,6 +266,9 @@ snapshot_suite(void)
 	tcase_add_test(tc, test_bound);
 	tcase_add_test(tc, test_replaced);
 	tcase_add_test(tc, test_two_ranges);
+#ifndef UNDER_ASAN
+	tcase_add_test(tc, test_whole_process);
+#endif
 	suite_add_tcase(su, tc);
 	return su;
 }
