@@ -50,7 +50,13 @@ for ((n = 0; n < LOOPS; n++)); do
 	_track "$!"
 done
 
-sleep 2
+# answers [MARK]: how many the clients have logged so far (with MARK).
+answers() {
+	cat "$TMP"/client*.out 2>/dev/null | grep -c -- "${1:-}" || true
+}
+# Load first: counted, not timed (a busy machine only takes longer).
+wait_for 60 eval '[ "$(answers)" -ge 200 ]' ||
+    fail "only $(answers) answers within 60 s: no real load"
 # In flight on an old worker across the reload: it must finish there.
 http_bg slow GET /slow
 sleep 0.3
@@ -59,7 +65,8 @@ kill -HUP "$FCGISERVE_PID"
 wait_log 'reload: configuration #2 loaded' 20
 wait_log 'reload: the workers of configuration #1 have all exited' 30
 touch "$TMP/after"
-sleep 2
+wait_for 60 eval '[ "$(answers " after$")" -ge 20 ]' ||
+    fail "only $(answers " after$") answers after the reload within 60 s"
 touch "$TMP/stop"
 for pid in "${clients[@]}"; do
 	wait "$pid" || true
