@@ -15,7 +15,10 @@ BATCH=20	# requests per curl run (one keep-alive connection)
 app() {
 	cat > "$TMP/app.lua.new" <<-LUA
 	return function(req)
-	  if req.path == "/slow" then os.execute("sleep 1.5") end
+	  if req.path == "/slow" then
+	    local f = io.open("$TMP/slow.started", "w"); f:write("1"); f:close()
+	    os.execute("sleep 1.5")
+	  end
 	  return fcgiserve.response{ status = 200, body = "$1" }
 	end
 	LUA
@@ -59,7 +62,7 @@ wait_for 60 eval '[ "$(answers)" -ge 200 ]' ||
     fail "only $(answers) answers within 60 s: no real load"
 # In flight on an old worker across the reload: it must finish there.
 http_bg slow GET /slow
-sleep 0.3
+wait_file "$TMP/slow.started" 20	# in its handler, on an old worker
 app v2
 kill -HUP "$FCGISERVE_PID"
 wait_log 'reload: configuration #2 loaded' 20

@@ -27,7 +27,9 @@ first=$(ps -o pid= --ppid "$FCGISERVE_PID" | tr -d ' ')
 # 1. A reload during a reload.
 slow_app 2
 kill -HUP "$FCGISERVE_PID"
-sleep 0.3
+# The second SIGHUP while the first reload's workers load (1 s): once the
+# master says #2 is loaded, not after a guessed time.
+wait_log 'reload: configuration #2 loaded' 20
 slow_app 3
 kill -HUP "$FCGISERVE_PID"
 wait_log 'reload: configuration #3 loaded' 20
