@@ -34,7 +34,8 @@ enum conf_sect { SECT_NONE, SECT_GLOBAL, SECT_POOL };
 
 enum conf_type {
 	T_INT, T_MODE, T_DURATION, T_SIZE, T_NAME,
-	T_LOG_LEVEL, T_ERROR_LOG, T_LISTEN, T_PROTOCOL, T_APP, T_CLIENTS,
+	T_LOG_LEVEL, T_LOG_FORMAT, T_ERROR_LOG, T_LISTEN, T_PROTOCOL, T_APP,
+	T_CLIENTS,
 	T_ACCESS_LOG, T_ACCESS_FORMAT, T_URI_PATH, T_TEXT, T_FILE,
 	T_BOOL
 };
@@ -56,6 +57,8 @@ static const struct conf_key conf_keys[] = {
 	    "error, warn, info or debug" },
 	{ "error_log", SECT_GLOBAL, T_ERROR_LOG, 0, 0, 0,
 	    "stderr, syslog or an absolute path" },
+	{ "error_log_format", SECT_GLOBAL, T_LOG_FORMAT, 0, 0, 0,
+	    "text or json" },
 	{ "shutdown_timeout", SECT_GLOBAL, T_DURATION,
 	    GOFF(shutdown_timeout_ms), 0, HOUR_MS,
 	    "a duration from 0 to 1h (e.g. 10s, 500ms)" },
@@ -136,6 +139,7 @@ static const struct conf_key conf_keys[] = {
 static const char *const conf_log_levels[] = { "error", "warn", "info", "debug" };
 static const char *const conf_protocols[] = { "fastcgi", "scgi" };
 static const char *const conf_access_formats[] = { "json", "combined" };
+static const char *const conf_log_formats[] = { "text", "json" };
 /* Even entries false, odd ones true. */
 static const char *const conf_bools[] = { "no", "yes", "off", "on", "false",
     "true" };
@@ -545,6 +549,11 @@ conf_set(struct parser *p, const struct conf_key *k, const char *v)
 		if ((i = conf_lookup(conf_log_levels, 4, v)) == -1)
 			return conf_bad(p, k, v);
 		p->conf->log_level = (enum conf_log_level)i;
+		return 0;
+	case T_LOG_FORMAT:
+		if ((i = conf_lookup(conf_log_formats, 2, v)) == -1)
+			return conf_bad(p, k, v);
+		p->conf->error_log_format = (enum conf_log_format)i;
 		return 0;
 	case T_BOOL:
 		if ((i = conf_lookup(conf_bools, 6, v)) == -1)

@@ -11,6 +11,7 @@
 
 enum conf_protocol { CONF_PROTO_FASTCGI, CONF_PROTO_SCGI };
 enum conf_log_level { CONF_LOG_ERROR, CONF_LOG_WARN, CONF_LOG_INFO, CONF_LOG_DEBUG };
+enum conf_log_format { CONF_LOG_TEXT, CONF_LOG_JSON };
 enum conf_access_format { CONF_ACCESS_JSON, CONF_ACCESS_COMBINED };
 
 /* An address in allowed_clients. */
@@ -69,6 +70,7 @@ struct conf {
 	char			*path;		/* the file, for messages */
 	enum conf_log_level	 log_level;	/* default info */
 	char			*error_log;	/* "stderr", "syslog" or a path */
+	enum conf_log_format	 error_log_format;	/* default text */
 	uint64_t		 shutdown_timeout_ms;	/* default 10s */
 	struct pool_conf	*pools;		/* in file order */
 	int			 npools;

@@ -1,5 +1,5 @@
 /*
- * The error log.  One line per message:
+ * The error log.  One line per message, text or JSON (log.c):
  *   2026-11-21T06:04:34.123Z warn [1234] pool api: rid=abc: message
  * Functions save and restore errno.  log_warn appends strerror(errno).
  */
@@ -12,9 +12,10 @@ enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 /*
  * dest: "stderr", "syslog" or a file path (opened for append, installed
- * as fd 2).  Also on a reload; on failure nothing changes.
+ * as fd 2); json: one JSON object a line (error_log_format = json).  Also
+ * on a reload; on failure nothing changes.
  */
-int	log_open(const char *dest, enum log_level);
+int	log_open(const char *dest, enum log_level, int json);
 void	log_close_saved(void);		/* in a worker: drop the saved stderr */
 
 /*
@@ -39,6 +40,10 @@ void	log_msg(enum log_level, const char *rid, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	log_vmsg(enum log_level, const char *rid, const char *fmt, va_list)
 	    __attribute__((format(printf, 3, 0)));
+/* With fields: a JSON object's text (the "fields" of a JSON line, appended
+   to a text one), or NULL. */
+void	log_fields(enum log_level, const char *rid, const char *fields,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));

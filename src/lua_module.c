@@ -15,6 +15,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include "buf.h"
 #include "json.h"
 #include "log.h"
 #ifdef FCGISERVE_SANITIZERS
@@ -162,15 +163,41 @@ mod_log(lua_State *L)
 {
 	const struct request	**cur = lua_touserdata(L, lua_upvalueindex(1));
 	const char		 *msg;
+	struct buf		  fields = BUF_INIT;
+	json_t			 *j;
+	char			  err[256];
 	int			  level;
 
 	level = luaL_checkoption(L, 1, NULL, log_levels);
 	luaL_checkany(L, 2);
+	if (!lua_isnoneornil(L, 3))
+		luaL_checktype(L, 3, LUA_TTABLE);
 	if (!log_enabled((enum log_level)level))
 		return 0;
+	/* Fields as a JSON object: the "fields" of a JSON log line.  Before
+	   luaL_tolstring, which pushes the message where they would be. */
+	if (!lua_isnoneornil(L, 3)) {
+		if ((j = json_from_lua(L, 3, err, sizeof(err))) == NULL)
+			return luaL_error(L, "fcgiserve.log fields: %s", err);
+		if (json_is_array(j) && json_array_size(j) == 0) {
+			json_decref(j);		/* {}: no fields */
+			j = json_object();
+		}
+		if (j == NULL || !json_is_object(j)) {
+			json_decref(j);
+			return luaL_argerror(L, 3, "fields must be a table "
+			    "with string keys");
+		}
+		if (json_encode(j, &fields) == -1) {
+			json_decref(j);
+			return luaL_error(L, "out of memory");
+		}
+		json_decref(j);
+	}
 	msg = luaL_tolstring(L, 2, NULL);
-	log_msg((enum log_level)level, *cur != NULL ? (*cur)->rid : NULL,
-	    "%s", msg);
+	log_fields((enum log_level)level, *cur != NULL ? (*cur)->rid : NULL,
+	    fields.data, "%s", msg);
+	buf_free(&fields);
 	return 0;
 }
 

@@ -67,12 +67,13 @@ main(int argc, char *argv[])
 		return 1;
 	}
 
-	log_open("stderr", LOG_LVL_INFO);
+	log_open("stderr", LOG_LVL_INFO, 0);
 	if ((conf = conf_load(path, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "fcgiserve: %s\n", err);
 		return 1;
 	}
-	if (log_open(conf->error_log, (enum log_level)conf->log_level) == -1) {
+	if (log_open(conf->error_log, (enum log_level)conf->log_level,
+	    conf->error_log_format == CONF_LOG_JSON) == -1) {
 		fprintf(stderr, "fcgiserve: error_log %s: %s\n", conf->error_log,
 		    strerror(errno));
 		conf_free(conf);

@@ -482,8 +482,8 @@ reload(void)
 		goto abort;
 	}
 	/* The last step that can fail: it changes nothing unless it works. */
-	if (log_open(conf->error_log, (enum log_level)conf->log_level) ==
-	    -1) {
+	if (log_open(conf->error_log, (enum log_level)conf->log_level,
+	    conf->error_log_format == CONF_LOG_JSON) == -1) {
 		log_warn("error_log %s", conf->error_log);
 		g->conf = NULL;		/* freed below */
 		gen_free(g);

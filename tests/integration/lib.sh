@@ -373,7 +373,8 @@ write_conf() {
 	for kv in "$@"; do
 		k=${kv%%=*}
 		case $k in
-		log_level|error_log|shutdown_timeout) g[$k]=${kv#*=} ;;
+		log_level|error_log|error_log_format|shutdown_timeout)
+			g[$k]=${kv#*=} ;;
 		*)	[ -n "${p[$k]+set}" ] || porder+=("$k")
 			p[$k]=${kv#*=} ;;
 		esac
@@ -381,7 +382,7 @@ write_conf() {
 	{
 		echo "; written by $TEST_NAME"
 		echo "[global]"
-		for k in log_level error_log shutdown_timeout; do
+		for k in log_level error_log error_log_format shutdown_timeout; do
 			[ -z "${g[$k]:-}" ] || echo "$k = ${g[$k]}"
 		done
 		echo

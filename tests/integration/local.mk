@@ -94,7 +94,8 @@ INTEGRATION_BOTH_TESTS = \
 # - request children, the zygote and the worker's memory, whatever
 #   brought the request: child-*-limit.sh, child-open-files.sh, spare-*.sh,
 #   slowlog-zygote.sh, template-hugepages.sh, sanitizer-child.sh,
-#   lua-c-module.sh.
+#   lua-c-module.sh;
+# - the error log's format, whatever the protocol: error-log-json.sh.
 INTEGRATION_ONCE_TESTS = \
 	tests/integration/allow-root.sh \
 	tests/integration/allowed-clients.sh \
@@ -108,6 +109,7 @@ INTEGRATION_ONCE_TESTS = \
 	tests/integration/configtest-log-files.sh \
 	tests/integration/configtest-lua-syntax.sh \
 	tests/integration/configtest-unknown-key.sh \
+	tests/integration/error-log-json.sh \
 	tests/integration/fcgi-abort-request.sh \
 	tests/integration/keepalive.sh \
 	tests/integration/limit-requests-per-connection.sh \

@@ -111,6 +111,7 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(c->path, PATH);
 	ck_assert_int_eq(c->log_level, CONF_LOG_INFO);
 	ck_assert_str_eq(c->error_log, "stderr");
+	ck_assert_int_eq(c->error_log_format, CONF_LOG_TEXT);
 	ck_assert_uint_eq(c->shutdown_timeout_ms, 10000);
 	ck_assert_int_eq(c->npools, 1);
 	ck_assert_str_eq(p->name, "a");
@@ -130,6 +131,7 @@ START_TEST(test_every_key)
 	    "[global]\n"
 	    "log_level = debug\n"
 	    "error_log = /var/log/fcgiserve.log\n"
+	    "error_log_format = json\n"
 	    "shutdown_timeout = 2m\n"
 	    "[pool api]\n"
 	    "listen = 127.0.0.1:9000\n"
@@ -169,15 +171,16 @@ START_TEST(test_every_key)
 
 	ck_assert_int_eq(c->log_level, CONF_LOG_DEBUG);
 	ck_assert_str_eq(c->error_log, "/var/log/fcgiserve.log");
+	ck_assert_int_eq(c->error_log_format, CONF_LOG_JSON);
 	ck_assert_uint_eq(c->shutdown_timeout_ms, 120000);
 	ck_assert_str_eq(p->name, "api");
-	ck_assert_int_eq(p->line, 5);
+	ck_assert_int_eq(p->line, 6);
 	ck_assert_str_eq(p->listen, "127.0.0.1:9000");
 	ck_assert_uint_eq(p->listen_mode, 0600);
 	ck_assert_int_eq(p->listen_backlog, 128);
 	ck_assert_int_eq(p->protocol, CONF_PROTO_SCGI);
 	ck_assert_str_eq(p->app, "/srv/api.lua");
-	ck_assert_int_eq(p->app_line, 10);
+	ck_assert_int_eq(p->app_line, 11);
 	ck_assert_int_eq(p->workers, 3);
 	ck_assert_int_eq(p->max_children, 4096);
 	ck_assert_int_eq(p->queue, 0);
@@ -445,6 +448,8 @@ static const struct error_case error_cases[] = {
 	{ POOL "log_level = info\n", 4,
 	    "unknown key 'log_level' in [pool a] (it belongs in [global])" },
 	{ POOL "Workers = 2\n", 4, "unknown key 'Workers' in [pool a]" },
+	{ "[global]\nerror_log_format = yaml\n" POOL, 2,
+	    "error_log_format: expected text or json, got 'yaml'" },
 	{ "[pool a]\r\nlisten = /run/a.sock\r\nwork ers = 2\r\n", 3,
 	    "unknown key 'work ers' in [pool a]" },
 	{ POOL "app = /srv/b.lua\n", 4,

@@ -40,7 +40,7 @@ dir_setup(void)
 		exit(EXIT_FAILURE);
 	}
 	snprintf(logpath, sizeof(logpath), "%s/error.log", tmpdir);
-	if (log_open(logpath, LOG_LVL_DEBUG) == -1) {
+	if (log_open(logpath, LOG_LVL_DEBUG, 0) == -1) {
 		perror(logpath);
 		exit(EXIT_FAILURE);
 	}
@@ -53,7 +53,7 @@ dir_teardown(void)
 	DIR		*d;
 	char		 path[512];
 
-	log_open("stderr", LOG_LVL_INFO);	/* closes the file */
+	log_open("stderr", LOG_LVL_INFO, 0);	/* closes the file */
 	if ((d = opendir(tmpdir)) != NULL) {
 		while ((de = readdir(d)) != NULL) {
 			if (de->d_name[0] == '.')

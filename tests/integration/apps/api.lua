@@ -233,4 +233,13 @@ app:get("/log", function(req)
   return { logged = true }
 end)
 
+-- fcgiserve.log with fields (the "fields" of a JSON log line).
+app:get("/logf", function(req)
+  fcgiserve.log("info", "order placed", {
+    order = 42, user = req.query.user or "ann", paid = true,
+    items = { "tea", "cake" }, note = 'said "hi"\nand left',
+  })
+  return { logged = true }
+end)
+
 return app
