@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "conf.h"
 #include "log.h"
 #include "master.h"
@@ -29,10 +30,15 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: fcgiserve [-c file] [-t] [-V] [-h]\n"
+	    "       fcgiserve request [-c file [-p pool] | app.lua] METHOD PATH\n"
+	    "                 [-H 'Name: value']... [-d body | -d @file]\n"
 	    "  -c file  configuration file (default %s)\n"
 	    "  -t       test the configuration and load every app, then exit\n"
 	    "  -V       print the version and exit\n"
-	    "  -h       print this help and exit\n", FCGISERVE_CONF);
+	    "  -h       print this help and exit\n"
+	    "  request  run one request through the app without a server and\n"
+	    "           print the answer as curl -i does (fcgiserve(8))\n",
+	    FCGISERVE_CONF);
 }
 
 int
@@ -43,6 +49,10 @@ main(int argc, char *argv[])
 	char		 err[1024];
 	int		 ch, test = 0, rc;
 
+	if (argc > 1 && strcmp(argv[1], "request") == 0) {
+		log_open("stderr", LOG_LVL_INFO, 0);
+		return cli_request(argc - 1, argv + 1);
+	}
 	while ((ch = getopt(argc, argv, "c:thV")) != -1) {
 		switch (ch) {
 		case 'c':

@@ -85,7 +85,7 @@ INTEGRATION_BOTH_TESTS = \
 #   PROTOCOL=scgi), limit-requests-per-connection.sh (keep-alive);
 # - they choose their protocols themselves: two-pools.sh, two-protocols.sh,
 #   scgi-connections.sh;
-# - no pool runs: cli.sh, configtest-lua-syntax.sh,
+# - no pool runs: cli.sh, cli-request.sh, configtest-lua-syntax.sh,
 #   configtest-unknown-key.sh, configtest-log-files.sh;
 # - identity, sockets and peers, not the protocol: allow-root.sh,
 #   nonroot-identity.sh, listen-owner.sh, allowed-clients.sh;
@@ -106,6 +106,7 @@ INTEGRATION_ONCE_TESTS = \
 	tests/integration/child-memory-limit.sh \
 	tests/integration/child-open-files.sh \
 	tests/integration/cli.sh \
+	tests/integration/cli-request.sh \
 	tests/integration/configtest-log-files.sh \
 	tests/integration/configtest-lua-syntax.sh \
 	tests/integration/configtest-unknown-key.sh \
