@@ -381,25 +381,23 @@ conn_head_timer(struct conn *c, int progress)
 static int
 conn_event(struct conn *c, struct request_event *ev, int *progress)
 {
-	int	keep;
-
 	switch (ev->type) {
 	case REQ_EV_NEED_MORE:
 		break;
 	case REQ_EV_REQUEST:
-		keep = ev->req->keep_conn;
-		c->njobs++;		/* until conn_job_done, or answered */
+		/* Counted first: an answer given at once (ping, 503) must
+		   find the connection closing if this was its last. */
+		conn_count_request(c, ev->req->keep_conn);
+		c->njobs++;		/* until conn_job_done */
 		job_admit(c, ev->req);
-		conn_count_request(c, keep);
 		*progress = 1;
 		break;
 	case REQ_EV_TOO_LARGE:
-		keep = ev->req->keep_conn;
+		conn_count_request(c, ev->req->keep_conn);
 		/* If we close, the rest of the request must not turn into
 		   an RST: read it away first. */
 		c->linger = 1;
 		job_refuse(c, ev);
-		conn_count_request(c, keep);
 		*progress = 1;
 		break;
 	case REQ_EV_ABORT:

@@ -3,14 +3,16 @@
 # - raw (fcgiclient): four requests written at once on one kept-alive
 #   connection with max_requests_per_connection = 3 get exactly three
 #   answers, to the first three, then the connection is closed, with one
-#   log line naming the limit;
+#   log line naming the limit; the same when every answer is given at
+#   once, without a child (ping_path): the connection still closes;
 # - through nginx: seven requests all succeed over ceil(7 / 3) = 3
 #   connections (nginx reconnects).
 . "$(dirname "$0")/lib.sh" || exit 99
 requires_protocol fastcgi
 requires curl jq
 port=$(freeport)
-write_conf limits.lua "listen=127.0.0.1:$port" workers=1 max_requests_per_connection=3
+write_conf limits.lua "listen=127.0.0.1:$port" workers=1 max_requests_per_connection=3 \
+    ping_path=/ping
 start_fcgiserve
 start_nginx "127.0.0.1:$port"
 
@@ -32,6 +34,19 @@ answered=$(sed -n 's/^fcgiclient: request \([0-9]*\): app status 0, FCGI_REQUEST
     "$TMP/answers.err" | sort -n | tr '\n' ' ')
 assert_eq "1 2 3 " "$answered" "requests answered"
 wait_log 'max_requests_per_connection \(3\) reached; closing the connection once answered'
+
+ping=(REQUEST_METHOD=GET DOCUMENT_URI=/ping REQUEST_URI=/ping
+    SERVER_PROTOCOL=HTTP/1.1)
+args=(-k -i 1 "${ping[@]}")
+for i in 2 3 4; do
+	args+=(-- -k -i "$i" "${ping[@]}")
+done
+rc=0
+fcgiclient -c "127.0.0.1:$port" -t 10 "${args[@]}" > "$TMP/pings" \
+    2> "$TMP/pings.err" || rc=$?
+client_status "$rc" "connection not closed within 10 s after its third ping"
+assert_eq 1 "$rc" "fcgiclient's status (a ping left unanswered)"
+assert_eq 3 "$(grep -c pong "$TMP/pings")" "pings answered on one connection"
 
 url="http://127.0.0.1:$NGINX_PORT/hello"
 urls=()
