@@ -247,7 +247,8 @@ zygote_hangup(void)
 {
 	if (zy.fd == -1)
 		return;
-	event_free(zy.ev);
+	if (zy.ev != NULL)
+		event_free(zy.ev);
 	close(zy.fd);
 	zy.fd = -1;
 	zy.ev = NULL;

@@ -102,9 +102,12 @@ build(const char *method, const char *target, char **headers, int nheaders,
 	char		*path, len[32], rid[64];
 	int		 i, rc = 0;
 
-	if ((req = request_new(1)) == NULL ||
-	    (path = malloc(plen + 1)) == NULL)
+	if ((req = request_new(1)) == NULL)
 		return NULL;
+	if ((path = malloc(plen + 1)) == NULL) {
+		request_free(req);
+		return NULL;
+	}
 	cgi_urldecode(path, target, plen, 0);
 	snprintf(len, sizeof(len), "%zu", body->len);
 	rc |= add(req, "REQUEST_METHOD", method, strlen(method));
@@ -149,6 +152,7 @@ run(struct lua_app *app, const struct request *req, uint64_t timeout_ms,
 	struct timespec		 t0, now;
 	char			 chunk[65536];
 	ssize_t			 n;
+	siginfo_t		 si;
 	pid_t			 pid, me = getpid();
 	int			 pfd[2], ws, timed_out = 0;
 
@@ -181,9 +185,15 @@ run(struct lua_app *app, const struct request *req, uint64_t timeout_ms,
 		usleep(1000);
 	}
 	close(pfd[0]);
+	/* Seen exited but not reaped: while its zombie holds the pid, what
+	   it started is killed with its group, then it is reaped. */
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) == -1 &&
+	    errno == EINTR)
+		;
+	(void)kill(-pid, SIGKILL);
+	ws = 0;
 	while (waitpid(pid, &ws, 0) == -1 && errno == EINTR)
 		;
-	(void)kill(-pid, SIGKILL);	/* what it started goes with it */
 	if (!timed_out && WIFEXITED(ws) && WEXITSTATUS(ws) == 0 &&
 	    out->len >= sizeof(head)) {
 		memcpy(&head, out->data, sizeof(head));

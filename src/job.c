@@ -742,7 +742,11 @@ job_abort(struct conn *c, uint16_t id)
 		return -1;
 	log_msg(LOG_LVL_INFO, j->req->rid, "aborted by %s", conn_peer(c));
 	if (j->state == JOB_RUNNING || j->state == JOB_KILLED) {
-		job_kill(j, WHY_ABORT);		/* answered when reaped */
+		/* The peer asked: it gets no answer, whatever else killed
+		   the child (a timeout's 504 is not wanted any more). */
+		if (j->state == JOB_KILLED)
+			j->why = WHY_ABORT;
+		job_kill(j, WHY_ABORT);		/* ended when reaped */
 		return 0;
 	}
 	conn_answer(c, j->req, NULL, 0);
@@ -769,8 +773,9 @@ job_conn_gone(struct conn *c, const char *peer)
 				    "%s closed before the answer; killing "
 				    "child %ld", peer, (long)j->child.pid);
 				job_kill(j, WHY_GONE);
-			} else if (j->state == JOB_KILLED) {
-				/* said already: timeout, abort, overflow */
+			} else if (j->state >= JOB_ANSWERED) {
+				/* said already (timeout, abort, overflow), or
+				   answered: its child's reaping ends it */
 			} else {
 				log_msg(LOG_LVL_INFO, j->req->rid, "connection from "
 				    "%s closed before the answer; dropped from "

@@ -143,19 +143,37 @@ log_enabled(enum log_level level)
 	return level <= log_level;
 }
 
-/* The length of the valid UTF-8 sequence at p (n bytes left), or 0. */
+/*
+ * The length of the valid UTF-8 sequence at p (n bytes left), or 0: no
+ * overlong form, no surrogate, nothing above U+10FFFF (RFC 3629).
+ */
 static size_t
 utf8_len(const unsigned char *p, size_t n)
 {
-	size_t	len, i;
+	unsigned char	lo = 0x80, hi = 0xbf;
+	size_t		len, i;
 
 	if (p[0] < 0x80)
 		return 1;
-	len = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 :
-	    p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : 0;
-	if (len == 0 || len > n)
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4;
+	else
 		return 0;
-	for (i = 1; i < len; i++)
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (len > n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
 		if ((p[i] & 0xc0) != 0x80)
 			return 0;
 	return len;

@@ -166,17 +166,19 @@ mod_log(lua_State *L)
 	struct buf		  fields = BUF_INIT;
 	json_t			 *j;
 	char			  err[256];
-	int			  level;
+	int			  level, has_fields;
 
 	level = luaL_checkoption(L, 1, NULL, log_levels);
 	luaL_checkany(L, 2);
-	if (!lua_isnoneornil(L, 3))
+	has_fields = !lua_isnoneornil(L, 3);
+	if (has_fields)
 		luaL_checktype(L, 3, LUA_TTABLE);
 	if (!log_enabled((enum log_level)level))
 		return 0;
-	/* Fields as a JSON object: the "fields" of a JSON log line.  Before
-	   luaL_tolstring, which pushes the message where they would be. */
-	if (!lua_isnoneornil(L, 3)) {
+	/* First, so nothing allocated is lost if a __tostring raises. */
+	msg = luaL_tolstring(L, 2, NULL);
+	/* Fields as a JSON object: the "fields" of a JSON log line. */
+	if (has_fields) {
 		if ((j = json_from_lua(L, 3, err, sizeof(err))) == NULL)
 			return luaL_error(L, "fcgiserve.log fields: %s", err);
 		if (json_is_array(j) && json_array_size(j) == 0) {
@@ -190,11 +192,11 @@ mod_log(lua_State *L)
 		}
 		if (json_encode(j, &fields) == -1) {
 			json_decref(j);
+			buf_free(&fields);
 			return luaL_error(L, "out of memory");
 		}
 		json_decref(j);
 	}
-	msg = luaL_tolstring(L, 2, NULL);
 	log_fields((enum log_level)level, *cur != NULL ? (*cur)->rid : NULL,
 	    fields.data, "%s", msg);
 	buf_free(&fields);

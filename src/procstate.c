@@ -94,6 +94,19 @@ cmp_int(const void *a, const void *b)
 	return *(const int *)a - *(const int *)b;
 }
 
+/* open(2), the descriptor moved to keep_below or above: fd, or -1. */
+static int
+open_above(const char *path, int flags, int keep_below)
+{
+	int	fd, high;
+
+	if ((fd = open(path, flags | O_CLOEXEC)) == -1 || fd >= keep_below)
+		return fd;
+	high = fcntl(fd, F_DUPFD_CLOEXEC, keep_below);
+	close(fd);
+	return high;
+}
+
 struct procstate *
 procstate_capture(int keep_below)
 {
@@ -107,11 +120,13 @@ procstate_capture(int keep_below)
 	ps->task_fd = ps->status_fd = ps->cwd_fd = -1;
 	for (fd = 0; fd < keep_below; fd++)
 		(void)fdinfo_get(fd, &ps->fds[fd]);
-	if ((ps->task_fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1 ||
-	    (ps->status_fd = open("/proc/self/status", O_RDONLY |
-	    O_CLOEXEC)) == -1 ||
-	    (ps->cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+	/* Above keep_below: a hole below it is the process's, kept empty. */
+	if ((ps->task_fd = open_above("/proc/self/task", O_RDONLY |
+	    O_DIRECTORY, keep_below)) == -1 ||
+	    (ps->status_fd = open_above("/proc/self/status", O_RDONLY,
+	    keep_below)) == -1 ||
+	    (ps->cwd_fd = open_above(".", O_PATH | O_DIRECTORY,
+	    keep_below)) == -1)
 		goto fail;
 	ps->own[0] = ps->task_fd;
 	ps->own[1] = ps->status_fd;
@@ -163,7 +178,7 @@ reap_children(void)
 	long	 pid;
 	pid_t	 r;
 	ssize_t	 n;
-	int	 fd, round;
+	int	 fd, round, killed;
 
 	snprintf(path, sizeof(path), "/proc/self/task/%ld/children",
 	    (long)getpid());
@@ -177,12 +192,16 @@ reap_children(void)
 		n = read(fd, list, sizeof(list) - 1);
 		close(fd);
 		list[n > 0 ? n : 0] = '\0';
-		for (p = list; (pid = strtol(p, &end, 10)) > 0; p = end) {
+		/* A pid cut by the buffer's end (no space after it) waits
+		   for the next round: never kill a truncated number. */
+		killed = 0;
+		for (p = list; (pid = strtol(p, &end, 10)) > 0 && *end == ' ';
+		    p = end) {
 			(void)kill(-(pid_t)pid, SIGKILL);
-			(void)kill((pid_t)pid, SIGKILL);
+			killed += kill((pid_t)pid, SIGKILL) == 0;
 		}
-		if (n > 0)
-			(void)waitpid(-1, NULL, 0);
+		if (killed > 0)
+			(void)waitpid(-1, NULL, 0);	/* one of them dies */
 		else
 			(void)usleep(1000);	/* reparenting in flight */
 	}
@@ -292,7 +311,9 @@ procstate_restore(struct procstate *ps, const char **why)
 	*why = NULL;
 	if (reap_children() == -1)
 		return failed(ps, why, "children would not go (%d)", errno);
-	if (fstat(ps->task_fd, &st) == -1 || st.st_nlink != 3)
+	if (fstat(ps->task_fd, &st) == -1)
+		return failed(ps, why, "thread count unreadable (%d)", errno);
+	if (st.st_nlink != 3)
 		return failed(ps, why, "%d threads", (int)st.st_nlink - 2);
 	if (restore_fds(ps, why) == -1 || restore_signals(ps, why) == -1)
 		return -1;

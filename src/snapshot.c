@@ -204,6 +204,27 @@ out:
 	return rc;
 }
 
+/* pwrite(2) of all len bytes (a write stops at 2 GiB): 0, or -1. */
+static int
+write_at(int fd, const char *p, size_t len, size_t off)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		if ((n = pwrite(fd, p, len, (off_t)off)) <= 0) {
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n == 0)
+				errno = EIO;
+			return -1;
+		}
+		p += n;
+		off += (size_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 /* Copies the ranges into a sealed memfd, mapped read-only: 0 or -1. */
 static int
 snapshot_copy(struct snapshot *s, char *err, size_t errlen)
@@ -220,8 +241,7 @@ snapshot_copy(struct snapshot *s, char *err, size_t errlen)
 		goto fail;
 	}
 	for (i = 0; i < s->n; i++)
-		if (pwrite(fd, s->r[i].start, s->r[i].len, (off_t)s->off[i]) !=
-		    (ssize_t)s->r[i].len) {
+		if (write_at(fd, s->r[i].start, s->r[i].len, s->off[i]) == -1) {
 			(void)fail(err, errlen, "copy into the snapshot: %s",
 			    strerror(errno));
 			goto fail;
@@ -381,6 +401,11 @@ snapshot_self(char *err, size_t errlen)
 	    MAPS_MAX - 1 - len)) > 0)
 		len += (size_t)got;
 	close(fd);
+	if (len == MAPS_MAX - 1) {	/* the rest would go unrestored */
+		(void)fail(err, errlen, "/proc/self/maps: over %d KiB",
+		    MAPS_MAX / 1024);
+		goto out;
+	}
 	buf[len] = '\0';
 	for (line = buf; (nl = strchr(line, '\n')) != NULL; line = nl + 1)
 		n += restorable(line, &a, &b);
@@ -454,9 +479,15 @@ snapshot_reset(struct snapshot *s, size_t max_pages)
 		errno = EPERM;
 		return -1;
 	}
-	for (i = 0; i < s->n; i++)
+	for (i = 0; i < s->n; i++) {
+		/* Unmapped, in part: the scan would just skip the hole. */
+		if (msync(s->r[i].start, s->r[i].len, MS_ASYNC) == -1) {
+			errno = EPERM;
+			return -1;
+		}
 		if (reset_range(s, i, &pages, max_pages) == -1)
 			return -1;
+	}
 	return (long)pages;
 }
 

@@ -50,7 +50,8 @@ struct snapshot	*snapshot_self(char *err, size_t errlen);
  * Puts back every page written since the snapshot or the last reset.
  * Returns the number of pages copied back; -1 with errno: E2BIG more
  * than max_pages were written, EPERM a range was unmapped or replaced,
- * others from the kernel.  After -1 the memory may be partly restored:
+ * others from the kernel.  (A range made read-only is not checked yet:
+ * the copy would fault.  The runner will refuse mprotect to requests.)  After -1 the memory may be partly restored:
  * the process must be discarded, not reused.
  */
 long		 snapshot_reset(struct snapshot *, size_t max_pages);

@@ -120,6 +120,27 @@ START_TEST(test_descriptor_replaced)
 }
 END_TEST
 
+/*
+ * A hole below the watermark (a closed slot of the process's layout):
+ * procstate's own descriptors do not land in it, so restores keep working
+ * and the hole stays empty.
+ */
+START_TEST(test_hole_below)
+{
+	int	a = open("/dev/null", O_RDONLY), b = open("/dev/null", O_RDONLY);
+	int	round;
+
+	ck_assert_int_ge(b, 0);
+	close(a);			/* a is a hole; b is the process's */
+	ck_assert_ptr_nonnull(ps = procstate_capture(b + 1));
+	for (round = 0; round < 3; round++) {
+		ck_assert_msg(restore() == 0, "round %d: %s", round, why);
+		ck_assert_int_eq(fcntl(a, F_GETFD), -1);
+		ck_assert_int_ge(fcntl(b, F_GETFD), 0);
+	}
+}
+END_TEST
+
 START_TEST(test_signals_and_timers)
 {
 	struct sigaction	sa;
@@ -224,6 +245,7 @@ procstate_suite(void)
 	tcase_add_test(tc, test_processes);
 	tcase_add_test(tc, test_descriptors);
 	tcase_add_test(tc, test_descriptor_replaced);
+	tcase_add_test(tc, test_hole_below);
 	tcase_add_test(tc, test_signals_and_timers);
 	tcase_add_test(tc, test_cwd_umask_limits);
 	tcase_add_test(tc, test_hard_limit);

@@ -167,6 +167,19 @@ START_TEST(test_replaced)
 }
 END_TEST
 
+/* A range unmapped, in part: EPERM, not a reset that skips the hole. */
+START_TEST(test_unmapped)
+{
+	take(0, NPAGES);
+	m[2 * pg] ^= 1;
+	ck_assert_int_eq(munmap(m + 60 * pg, 4 * pg), 0);
+	errno = 0;
+	ck_assert_int_eq(snapshot_reset(s, NPAGES), -1);
+	ck_assert_int_eq(errno, EPERM);
+	/* teardown unmaps the whole range: the hole is fine for munmap */
+}
+END_TEST
+
 /* Two ranges with an unregistered page between: only theirs count. */
 START_TEST(test_two_ranges)
 {
@@ -265,6 +278,7 @@ snapshot_suite(void)
 	tcase_add_test(tc, test_kernel_write);
 	tcase_add_test(tc, test_bound);
 	tcase_add_test(tc, test_replaced);
+	tcase_add_test(tc, test_unmapped);
 	tcase_add_test(tc, test_two_ranges);
 #ifndef UNDER_ASAN
 	tcase_add_test(tc, test_whole_process);
