@@ -16,15 +16,22 @@ write_conf limits.lua "listen=127.0.0.1:$port" workers=1 max_requests_per_connec
 start_fcgiserve
 start_nginx "127.0.0.1:$port"
 
-get=(REQUEST_METHOD=GET DOCUMENT_URI=/hello REQUEST_URI=/hello
-    SERVER_PROTOCOL=HTTP/1.1)
-args=(-k -i 1 "${get[@]}")
-for i in 2 3 4; do
-	args+=(-- -k -i "$i" "${get[@]}")
-done
-rc=0
-fcgiclient -c "127.0.0.1:$port" -t 10 "${args[@]}" > "$TMP/answers" \
-    2> "$TMP/answers.err" || rc=$?
+# four_on_one PATH NAME: GET PATH four times, written at once on one
+# kept-alive connection; answers in NAME, fcgiclient's report in
+# NAME.err, its status returned in rc.
+four_on_one() {
+	local get=(REQUEST_METHOD=GET DOCUMENT_URI=$1 REQUEST_URI=$1
+	    SERVER_PROTOCOL=HTTP/1.1) args i
+	args=(-k -i 1 "${get[@]}")
+	for i in 2 3 4; do
+		args+=(-- -k -i "$i" "${get[@]}")
+	done
+	rc=0
+	fcgiclient -c "127.0.0.1:$port" -t 10 "${args[@]}" > "$TMP/$2" \
+	    2> "$TMP/$2.err" || rc=$?
+}
+
+four_on_one /hello answers
 cat "$TMP/answers.err" >&2
 client_status "$rc" "connection not closed within 10 s"
 assert_eq 1 "$rc" "fcgiclient's status (a request left unanswered)"
@@ -35,15 +42,7 @@ answered=$(sed -n 's/^fcgiclient: request \([0-9]*\): app status 0, FCGI_REQUEST
 assert_eq "1 2 3 " "$answered" "requests answered"
 wait_log 'max_requests_per_connection \(3\) reached; closing the connection once answered'
 
-ping=(REQUEST_METHOD=GET DOCUMENT_URI=/ping REQUEST_URI=/ping
-    SERVER_PROTOCOL=HTTP/1.1)
-args=(-k -i 1 "${ping[@]}")
-for i in 2 3 4; do
-	args+=(-- -k -i "$i" "${ping[@]}")
-done
-rc=0
-fcgiclient -c "127.0.0.1:$port" -t 10 "${args[@]}" > "$TMP/pings" \
-    2> "$TMP/pings.err" || rc=$?
+four_on_one /ping pings
 client_status "$rc" "connection not closed within 10 s after its third ping"
 assert_eq 1 "$rc" "fcgiclient's status (a ping left unanswered)"
 assert_eq 3 "$(grep -c pong "$TMP/pings")" "pings answered on one connection"
