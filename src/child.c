@@ -110,11 +110,13 @@ child_fork(void)
 /*
  * Everything a child does before it can take a request: die with the
  * worker, reset signals, lead its own process group, keep only fds 0-2,
- * outfd, reqfd (if any) and the slow log in their places (fds.h),
- * allocate from fresh pages and reseed.  For a spare all of this happens before the request exists.
+ * outfd, reqfd and donefd (if any) and the slow log in their places
+ * (fds.h), allocate from fresh pages and reseed.  For a spare or a
+ * runner all of this happens before the request exists.
  */
-static void
-child_prepare(struct lua_app *app, int outfd, int reqfd, pid_t parent)
+void
+child_prepare(struct lua_app *app, int outfd, int reqfd, int donefd,
+    pid_t parent)
 {
 	static const int	 sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGQUIT,
 				    SIGHUP, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM };
@@ -157,6 +159,7 @@ child_prepare(struct lua_app *app, int outfd, int reqfd, pid_t parent)
 	want[0] = outfd;
 	want[1] = reqfd;
 	want[2] = slowlog_fd();
+	want[3] = donefd;
 	if (fds_layout(want) == -1)
 		_exit(1);
 	/* print() in a handler goes to the error log, not the master's stdout;
@@ -172,37 +175,36 @@ child_prepare(struct lua_app *app, int outfd, int reqfd, pid_t parent)
 	lua_app_child_init(app);
 }
 
-static void	child_answer(struct lua_app *, const struct request *)
-		    __attribute__((noreturn));
-
-/* Runs the handler and writes its answer, head first, to FD_OUT. */
-static void
+int
 child_answer(struct lua_app *app, const struct request *req)
 {
 	struct buf		out = BUF_INIT;
 	struct child_head	head;
+	int			rc;
 
 	memset(&head, 0, sizeof(head));
 	if (buf_add(&out, &head, sizeof(head)) == -1)
-		_exit(1);
+		return -1;
 	slowlog_child_request(req);
 	head.status = (uint32_t)lua_app_handle(app, req, &out);
 	slowlog_child_request(NULL);
-	if (out.len - sizeof(head) > UINT32_MAX)
-		_exit(1);
+	if (out.len - sizeof(head) > UINT32_MAX) {
+		buf_free(&out);
+		return -1;
+	}
 	head.len = (uint32_t)(out.len - sizeof(head));
 	memcpy(out.data, &head, sizeof(head));
-	if (write_all(FD_OUT, out.data, out.len) == -1)
-		_exit(1);
-	_exit(0);
+	rc = write_all(FD_OUT, out.data, out.len);
+	buf_free(&out);
+	return rc;
 }
 
 void
 child_run(struct lua_app *app, const struct request *req, int outfd,
     pid_t parent)
 {
-	child_prepare(app, outfd, -1, parent);
-	child_answer(app, req);
+	child_prepare(app, outfd, -1, -1, parent);
+	_exit(child_answer(app, req) == -1);
 }
 
 /* Reads exactly len bytes; 0 at a clean end of file before any. */
@@ -225,26 +227,37 @@ read_full(int fd, char *p, size_t len)
 	return (ssize_t)got;
 }
 
+int
+child_read_request(struct buf *msg, struct request *req)
+{
+	size_t	len;
+	ssize_t	n;
+
+	if (buf_reserve(msg, 4) == -1 ||
+	    (n = read_full(FD_REQ, msg->data, 4)) == 0)
+		return 0;
+	if (n == -1 || (len = wire_packed_len(msg->data)) < 4 ||
+	    buf_reserve(msg, len) == -1 ||
+	    read_full(FD_REQ, msg->data + 4, len - 4) != (ssize_t)(len - 4) ||
+	    wire_unpack(msg->data, len, req) == -1) {
+		log_msg(LOG_LVL_ERROR, NULL, "request child: bad request "
+		    "message");
+		return -1;
+	}
+	return 1;
+}
+
 void
 child_spare(struct lua_app *app, int reqfd, int outfd, pid_t parent)
 {
 	struct request	 req;
 	struct buf	 msg = BUF_INIT;
-	size_t		 len;
-	ssize_t		 n;
+	int		 r;
 
-	child_prepare(app, outfd, reqfd, parent);
+	child_prepare(app, outfd, reqfd, -1, parent);
 	/* Idle until the worker hands over a request, or retires us. */
-	if (buf_reserve(&msg, 4) == -1 ||
-	    (n = read_full(FD_REQ, msg.data, 4)) == 0)
-		_exit(0);
-	if (n == -1 || (len = wire_packed_len(msg.data)) < 4 ||
-	    buf_reserve(&msg, len) == -1 ||
-	    read_full(FD_REQ, msg.data + 4, len - 4) != (ssize_t)(len - 4) ||
-	    wire_unpack(msg.data, len, &req) == -1) {
-		log_msg(LOG_LVL_ERROR, NULL, "spare child: bad request message");
-		_exit(1);
-	}
+	if ((r = child_read_request(&msg, &req)) != 1)
+		_exit(r == 0 ? 0 : 1);
 	(void)close(FD_REQ);
-	child_answer(app, &req);
+	_exit(child_answer(app, &req) == -1);
 }

@@ -5,7 +5,10 @@
 #define FCGISERVE_CHILD_H
 
 #include <sys/types.h>
+#include <sys/time.h>
 #include <stdint.h>
+
+#include "buf.h"
 
 #include "lua_app.h"
 #include "request.h"
@@ -53,5 +56,43 @@ void	child_run(struct lua_app *, const struct request *, int outfd,
  */
 void	child_spare(struct lua_app *, int reqfd, int outfd, pid_t parent)
 	    __attribute__((noreturn));
+
+/*
+ * A runner (runner.c): a spare that serves requests one at a time.
+ * After each answer it puts its memory and process state back to the
+ * snapshot it took when it became ready, then writes a struct
+ * child_done to donefd and reads the next request.  What it cannot put
+ * back or verify, or a request that wrote more than a bound, or
+ * runner_max_requests: it exits after the answer instead (status 0) and
+ * is replaced.  At end of file on reqfd it exits.  Never returns.
+ */
+void	child_runner(struct lua_app *, int reqfd, int outfd, int donefd,
+	    pid_t parent) __attribute__((noreturn));
+
+/* Settings every later runner takes (isolation = reset). */
+void	child_runner_setup(int max_requests, int verify);
+/*
+ * Whether runners can work here (the kernel, the build): a throwaway
+ * child snapshots this process, writes, resets and compares.  0, or -1
+ * with the step that failed in err.
+ */
+int	child_runner_probe(char *err, size_t errlen);
+
+/* What a runner reports after each reset, on its done pipe (host order). */
+struct child_done {
+	uint32_t	pages;		/* memory pages put back */
+	uint32_t	differ;		/* reset_verify: pages still differing */
+	struct timeval	utime;		/* CPU of the request and its reset */
+	struct timeval	stime;
+	long		maxrss;		/* KiB: the runner's peak so far */
+};
+
+/* For runner.c: the parts of a request child it shares with a spare. */
+void	child_prepare(struct lua_app *, int outfd, int reqfd, int donefd,
+	    pid_t parent);
+/* Reads one packed request from FD_REQ into msg: 1, 0 at end of file, -1. */
+int	child_read_request(struct buf *msg, struct request *);
+/* Runs the handler and writes its answer to FD_OUT: 0, or -1. */
+int	child_answer(struct lua_app *, const struct request *);
 
 #endif

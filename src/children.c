@@ -38,11 +38,15 @@
 #define ZYGOTE_RESTART_SEC	1	/* at most one zygote a second */
 #define ZYGOTE_STALL_SEC	2	/* waited for a spare this long: kill it */
 
-struct spare {
+struct spare {				/* a spare, or a runner */
 	TAILQ_ENTRY(spare)	 entry;
 	pid_t			 pid;
 	int			 req_fd;	/* we write the request */
 	int			 out_fd;	/* it writes its answer */
+	int			 done_fd;	/* runner: its reports */
+	struct event		*ev_done;
+	struct child		*c;		/* runner: the request it runs */
+	unsigned		 gen;		/* ch.gen when it came */
 };
 
 TAILQ_HEAD(spareq, spare);
@@ -54,9 +58,13 @@ static struct {
 	const struct children_ops	*ops;
 	pid_t				 worker;
 	int				 target;	/* spare_children */
+	int				 runners;	/* isolation = reset */
+	unsigned			 gen;		/* of the log files */
 	int				 stopped;
 	struct spareq			 spares;	/* idle */
 	int				 nspares;
+	struct spareq			 busy;		/* runners with a
+							   request */
 	struct spareq			 dying;		/* killed, not reaped:
 							   their pids are not
 							   reused yet */
@@ -87,6 +95,7 @@ static struct {
 static const struct timeval	 stall = { ZYGOTE_STALL_SEC, 0 };
 
 static void	fill(void);
+static void	done_cb(evutil_socket_t, short, void *);
 
 /* ---------------------------------------------------------------- spares */
 
@@ -96,14 +105,18 @@ spare_free(struct spareq *q, struct spare *s)
 	TAILQ_REMOVE(q, s, entry);
 	if (q == &ch.spares)
 		ch.nspares--;
+	if (s->ev_done != NULL)
+		event_free(s->ev_done);
 	if (s->req_fd != -1)
 		close(s->req_fd);
 	if (s->out_fd != -1)
 		close(s->out_fd);
+	if (s->done_fd != -1)
+		close(s->done_fd);
 	free(s);
 }
 
-/* Moves s to the dying list, killed. */
+/* Moves s (idle) to the dying list, killed. */
 static void
 spare_kill(struct spare *s)
 {
@@ -111,6 +124,18 @@ spare_kill(struct spare *s)
 	TAILQ_REMOVE(&ch.spares, s, entry);
 	ch.nspares--;
 	TAILQ_INSERT_TAIL(&ch.dying, s, entry);
+}
+
+/* A runner's pid, busy or idle: its entry, or NULL. */
+static struct spare *
+runner_find(struct spareq *q, pid_t pid)
+{
+	struct spare	*s;
+
+	TAILQ_FOREACH(s, q, entry)
+		if (s->pid == pid)
+			break;
+	return s;
 }
 
 static void
@@ -122,9 +147,12 @@ kill_idle(void)
 		spare_kill(s);
 }
 
-/* Lists a new spare, killed at once if unwanted; the fds are ours now. */
+/*
+ * Lists a new spare or runner (done_fd != -1), killed at once if
+ * unwanted; the fds are ours now.
+ */
 static int
-spare_add(pid_t pid, int req_fd, int out_fd, int unwanted)
+spare_add(pid_t pid, int req_fd, int out_fd, int done_fd, int unwanted)
 {
 	struct spare	*s;
 
@@ -132,12 +160,20 @@ spare_add(pid_t pid, int req_fd, int out_fd, int unwanted)
 		(void)kill(-pid, SIGKILL);
 		close(req_fd);
 		close(out_fd);
+		if (done_fd != -1)
+			close(done_fd);
 		return -1;
 	}
 	stats_count(STATS_FORKED);
 	s->pid = pid;
 	s->req_fd = req_fd;
 	s->out_fd = out_fd;
+	s->done_fd = done_fd;
+	s->gen = ch.gen;
+	if (done_fd != -1 && ((s->ev_done = event_new(ch.base, done_fd,
+	    EV_READ | EV_PERSIST, done_cb, s)) == NULL ||
+	    event_add(s->ev_done, NULL) == -1))
+		unwanted = 1;	/* without its reports: never used */
 	TAILQ_INSERT_TAIL(&ch.spares, s, entry);
 	ch.nspares++;
 	if (ch.stopped || unwanted)
@@ -145,32 +181,51 @@ spare_add(pid_t pid, int req_fd, int out_fd, int unwanted)
 	return 0;
 }
 
-/* The worker forks a spare itself (no zygote). */
+static void
+close_pair(int p[2])
+{
+	if (p[0] != -1)
+		close(p[0]);
+	if (p[1] != -1)
+		close(p[1]);
+}
+
+/* The worker forks a spare or runner itself (no zygote). */
 static int
 spare_fork(void)
 {
-	int	 req[2], out[2];
+	int	 req[2] = { -1, -1 }, out[2] = { -1, -1 };
+	int	 done[2] = { -1, -1 };
 	pid_t	 pid;
 
-	if (pipe2(req, O_CLOEXEC) == -1)
-		return -1;
-	if (pipe2(out, O_CLOEXEC) == -1) {
-		close(req[0]);
-		close(req[1]);
+	if (pipe2(req, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1 ||
+	    (ch.runners && pipe2(done, O_CLOEXEC) == -1)) {
+		close_pair(req);
+		close_pair(out);
 		return -1;
 	}
-	if ((pid = child_fork()) == 0)
+	if ((pid = child_fork()) == 0) {
+		if (ch.runners)
+			child_runner(ch.app, req[0], out[1], done[1],
+			    ch.worker);
 		child_spare(ch.app, req[0], out[1], ch.worker);
+	}
 	close(req[0]);
 	close(out[1]);
+	if (done[1] != -1)
+		close(done[1]);
 	if (pid == -1) {
 		close(req[1]);
 		close(out[0]);
+		if (done[0] != -1)
+			close(done[0]);
 		return -1;
 	}
 	(void)fcntl(req[1], F_SETFL, O_NONBLOCK);
 	(void)fcntl(out[0], F_SETFL, O_NONBLOCK);
-	return spare_add(pid, req[1], out[0], 0);
+	if (done[0] != -1)
+		(void)fcntl(done[0], F_SETFL, O_NONBLOCK);
+	return spare_add(pid, req[1], out[0], done[0], 0);
 }
 
 static void
@@ -226,8 +281,17 @@ spare_take(struct child *c)
 	}
 	c->pid = s->pid;
 	c->out_fd = s->out_fd;
-	s->out_fd = -1;
-	spare_free(&ch.spares, s);
+	if (s->done_fd != -1) {
+		/* A runner: lent to c until it reports, then idle again. */
+		c->lent = 1;
+		s->c = c;
+		TAILQ_REMOVE(&ch.spares, s, entry);
+		ch.nspares--;
+		TAILQ_INSERT_TAIL(&ch.busy, s, entry);
+	} else {
+		s->out_fd = -1;
+		spare_free(&ch.spares, s);
+	}
 	rc = 0;
 done:
 	if (ch.packed.cap > 4 * PIPE_DEFAULT_SIZE) {
@@ -272,12 +336,13 @@ static void
 zygote_cb(evutil_socket_t fd, short events, void *arg)
 {
 	pid_t	pid;
-	int	rc, req_fd, out_fd;
+	int	rc, req_fd, out_fd, done_fd;
 
 	(void)fd;
 	(void)events;
 	(void)arg;
-	while ((rc = zygote_recv(zy.fd, &pid, &req_fd, &out_fd)) == 1) {
+	while ((rc = zygote_recv(zy.fd, &pid, &req_fd, &out_fd, &done_fd)) ==
+	    1) {
 		zy.pending--;
 		if (pid == -1) {
 			/* No clone3 (old kernel, valgrind): never again. */
@@ -297,7 +362,7 @@ zygote_cb(evutil_socket_t fd, short events, void *arg)
 		 * left while it was forked: beyond target it would only sit
 		 * idle, holding memory.
 		 */
-		(void)spare_add(pid, req_fd, out_fd, zy.stale > 0 ||
+		(void)spare_add(pid, req_fd, out_fd, done_fd, zy.stale > 0 ||
 		    (ch.nwaiting == 0 && ch.nspares >= ch.target));
 		if (zy.stale > 0)
 			zy.stale--;
@@ -329,7 +394,7 @@ zygote_ensure(void)
 	}
 	zy.started = now;
 	zy.killed = 0;
-	if ((zy.pid = zygote_start(ch.app, &zy.fd)) == -1) {
+	if ((zy.pid = zygote_start(ch.app, ch.runners, &zy.fd)) == -1) {
 		log_warn("fork the spare zygote");
 		return -1;
 	}
@@ -450,6 +515,7 @@ children_take(struct child *c)
 	c->pid = 0;
 	c->out_fd = -1;
 	c->reaped = 0;
+	c->lent = 0;
 	c->waiting = 0;
 	/* A spare taken is replaced once the answer is out (children_refill):
 	   asking the zygote now would wake it before the answer is sent. */
@@ -512,6 +578,56 @@ children_refill(void)
 	fill();
 }
 
+/* ---------------------------------------------------------------- runners */
+
+/*
+ * A runner reports: it has put itself back after its request, which is
+ * done.  Idle again, it serves the next request waiting, if any; a
+ * runner forked before the last SIGUSR1 (old log files), or one of a
+ * stopping worker, is killed instead.  End of file: it is dying, and
+ * its reaping follows.
+ */
+static void
+done_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct spare		*s = arg;
+	struct child		*c = s->c;
+	struct child_done	 d;
+	struct rusage		 ru;
+	ssize_t			 n;
+
+	(void)events;
+	while ((n = read(fd, &d, sizeof(d))) == -1 && errno == EINTR)
+		;
+	if (n == -1 && errno == EAGAIN)
+		return;
+	if (n != (ssize_t)sizeof(d) || c == NULL) {
+		/* A pipe never splits so small a write: this is a death. */
+		event_del(s->ev_done);
+		return;
+	}
+	s->c = NULL;
+	TAILQ_REMOVE(&ch.busy, s, entry);
+	/* First in line: its pages and caches are the warmest. */
+	TAILQ_INSERT_HEAD(&ch.spares, s, entry);
+	ch.nspares++;
+	TAILQ_REMOVE(&ch.running, c, entry);
+	c->reaped = 1;		/* the pid is no longer c's to kill */
+	stats_count(STATS_RESETS);
+	stats_add(STATS_RESET_PAGES, d.pages);
+	if (d.differ != 0)
+		stats_count(STATS_RESET_DIFFERS);
+	memset(&ru, 0, sizeof(ru));
+	ru.ru_utime = d.utime;
+	ru.ru_stime = d.stime;
+	ru.ru_maxrss = d.maxrss;
+	if (ch.stopped || s->gen != ch.gen)
+		spare_kill(s);
+	ch.ops->exited(c, 0, &ru);
+	if (ch.nwaiting > 0)
+		event_active(ch.ev_serve, EV_TIMEOUT, 0);
+}
+
 /* ---------------------------------------------------------------- reaping */
 
 /* The zygote or a spare was reaped: 1, or 0 when pid is neither. */
@@ -566,6 +682,7 @@ sigchld_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct signalfd_siginfo	 info[8];
 	struct child		*c;
+	struct spare		*s;
 	struct rusage		 ru;
 	siginfo_t		 si;
 	pid_t			 pid;
@@ -592,6 +709,10 @@ sigchld_cb(evutil_socket_t fd, short events, void *arg)
 			TAILQ_REMOVE(&ch.running, c, entry);
 			c->reaped = 1;
 			ch.ops->exited(c, status, &ru);
+			/* A runner that died with its request, or retired. */
+			if ((s = runner_find(&ch.busy, pid)) != NULL)
+				spare_free(&ch.busy, s);
+			fill();
 		} else
 			(void)reaped_helper(pid, status);
 	}
@@ -601,7 +722,7 @@ sigchld_cb(evutil_socket_t fd, short events, void *arg)
 
 int
 children_init(struct event_base *base, struct lua_app *app, int target,
-    const struct children_ops *ops)
+    int runners, const struct children_ops *ops)
 {
 	sigset_t	chld;
 
@@ -615,7 +736,9 @@ children_init(struct event_base *base, struct lua_app *app, int target,
 	ch.ops = ops;
 	ch.worker = getpid();
 	ch.target = target;
+	ch.runners = runners;
 	TAILQ_INIT(&ch.spares);
+	TAILQ_INIT(&ch.busy);
 	TAILQ_INIT(&ch.dying);
 	TAILQ_INIT(&ch.waiting);
 	TAILQ_INIT(&ch.running);
@@ -644,6 +767,7 @@ children_init(struct event_base *base, struct lua_app *app, int target,
 void
 children_renew(void)
 {
+	ch.gen++;	/* busy runners go once they are done */
 	kill_idle();
 	/* Its later spares must log to the files the worker has reopened;
 	   those it forks before it reads this still have the old ones. */
@@ -680,6 +804,8 @@ children_reap_all(void)
 		;
 	while ((s = TAILQ_FIRST(&ch.dying)) != NULL)
 		spare_free(&ch.dying, s);
+	while ((s = TAILQ_FIRST(&ch.busy)) != NULL)
+		spare_free(&ch.busy, s);
 	if (ch.ev_chld != NULL) {
 		event_free(ch.ev_chld);
 		event_free(ch.ev_refill);

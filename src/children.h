@@ -31,7 +31,10 @@ struct child {
 	int			 out_fd;	/* its answer (non-blocking);
 						   the taker owns it */
 	unsigned		 waiting:1;	/* queued for a spare */
-	unsigned		 reaped:1;	/* pid is gone: never kill it */
+	unsigned		 reaped:1;	/* pid is gone, or a runner done
+						   with c: never kill it */
+	unsigned		 lent:1;	/* out_fd is a runner's: stop
+						   reading it, never close it */
 };
 
 /* What a taker hears about its child, from the event loop. */
@@ -44,11 +47,14 @@ struct children_ops {
 /*
  * Keeps spare_target spares (0: fork one per request), forked from app
  * by the zygote where it can clone, else by the worker at idle priority.
- * Reaps on base through a signalfd: SIGCHLD must be blocked from here on.
- * Returns 0, or -1 (errno set).
+ * With runners, each spare is a runner: it serves one request after
+ * another, and ops->exited (status 0, the request's CPU time) follows
+ * each answer once the runner has put itself back.  Reaps on base
+ * through a signalfd: SIGCHLD must be blocked from here on.  Returns 0,
+ * or -1 (errno set).
  */
 int	children_init(struct event_base *, struct lua_app *, int spare_target,
-	    const struct children_ops *);
+	    int runners, const struct children_ops *);
 /*
  * Gives c (req set) a process: 0 it runs (pid, out_fd set);
  * 1 it waits for a spare (ops->started or ops->failed follow, unless

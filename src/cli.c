@@ -268,7 +268,7 @@ cli_request(int argc, char *argv[])
 	struct request		*req;
 	struct buf		 body = BUF_INIT, ans = BUF_INIT;
 	char			*headers[64], err[2048];
-	int			 ch, nheaders = 0, status, need;
+	int			 ch, nheaders = 0, status, need, runners;
 	uint64_t		 timeout = CLI_TIMEOUT_MS;
 
 	optind = 1;
@@ -310,7 +310,7 @@ cli_request(int argc, char *argv[])
 		/* Its log lines to this terminal, not to the pool's log. */
 		log_set_pool(pool->name);
 		timeout = pool->request_timeout_ms;
-		app = worker_prepare(pool);	/* exactly as a worker */
+		app = worker_prepare(pool, &runners);	/* as a worker */
 	} else if ((app = lua_app_load(apppath, err, sizeof(err))) == NULL)
 		log_msg(LOG_LVL_ERROR, NULL, "%s", err);
 	if (app == NULL) {

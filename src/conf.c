@@ -37,7 +37,7 @@ enum conf_type {
 	T_LOG_LEVEL, T_LOG_FORMAT, T_ERROR_LOG, T_LISTEN, T_PROTOCOL, T_APP,
 	T_CLIENTS,
 	T_ACCESS_LOG, T_ACCESS_FORMAT, T_URI_PATH, T_TEXT, T_FILE,
-	T_BOOL
+	T_BOOL, T_ISOLATION
 };
 
 struct conf_key {
@@ -133,6 +133,12 @@ static const struct conf_key conf_keys[] = {
 	    "an absolute file path" },
 	{ "allow_root", SECT_POOL, T_BOOL, POFF(allow_root), 0, 0,
 	    "yes or no" },
+	{ "isolation", SECT_POOL, T_ISOLATION, 0, 0, 0,
+	    "reset or fork" },
+	{ "runner_max_requests", SECT_POOL, T_INT, POFF(runner_max_requests),
+	    1, 1000000000, "an integer from 1 to 1000000000" },
+	{ "reset_verify", SECT_POOL, T_BOOL, POFF(reset_verify), 0, 0,
+	    "yes or no" },
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -140,6 +146,7 @@ static const char *const conf_log_levels[] = { "error", "warn", "info", "debug" 
 static const char *const conf_protocols[] = { "fastcgi", "scgi" };
 static const char *const conf_access_formats[] = { "json", "combined" };
 static const char *const conf_log_formats[] = { "text", "json" };
+static const char *const conf_isolations[] = { "reset", "fork" };
 /* Even entries false, odd ones true. */
 static const char *const conf_bools[] = { "no", "yes", "off", "on", "false",
     "true" };
@@ -585,6 +592,11 @@ conf_set(struct parser *p, const struct conf_key *k, const char *v)
 			return conf_bad(p, k, v);
 		p->pool->access_format = (enum conf_access_format)i;
 		return 0;
+	case T_ISOLATION:
+		if ((i = conf_lookup(conf_isolations, 2, v)) == -1)
+			return conf_bad(p, k, v);
+		p->pool->isolation = (enum conf_isolation)i;
+		return 0;
 	case T_URI_PATH:
 		/* Compared with the request's decoded path, byte for byte. */
 		if (v[0] != '/' || strlen(v) > 255)
@@ -739,6 +751,7 @@ conf_new_pool(struct parser *p, const char *name)
 	pool->queue = 256;
 	pool->max_connections = 1024;
 	pool->spare_children = 2;
+	pool->runner_max_requests = 10000;
 	pool->max_response_size = 64 << 20;
 	pool->read_timeout_ms = 60000;
 	pool->request_timeout_ms = 30 * 1000;

@@ -13,6 +13,7 @@ enum conf_protocol { CONF_PROTO_FASTCGI, CONF_PROTO_SCGI };
 enum conf_log_level { CONF_LOG_ERROR, CONF_LOG_WARN, CONF_LOG_INFO, CONF_LOG_DEBUG };
 enum conf_log_format { CONF_LOG_TEXT, CONF_LOG_JSON };
 enum conf_access_format { CONF_ACCESS_JSON, CONF_ACCESS_COMBINED };
+enum conf_isolation { CONF_ISOLATION_RESET, CONF_ISOLATION_FORK };
 
 /* An address in allowed_clients. */
 struct conf_addr {
@@ -63,6 +64,10 @@ struct pool_conf {
 	uint64_t		 slowlog_timeout_ms;	/* 0: off */
 	char			*slowlog;	/* NULL: the error log */
 	int			 allow_root;	/* may run as uid 0; default no */
+	enum conf_isolation	 isolation;	/* default reset (where the
+						   kernel can) */
+	int			 runner_max_requests;	/* default 10000 */
+	int			 reset_verify;	/* compare after each reset */
 	struct pool_conf	*next;
 };
 

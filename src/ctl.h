@@ -15,8 +15,9 @@ enum ctl_type {
 				   files, by slot (log.h LOG_FILE_*) */
 	CTL_SPARE_ASK,		/* worker -> zygote: fork one spare */
 	CTL_SPARE,		/* zygote -> worker: arg its pid (or -errno),
-				   its request pipe's write end (slot 0) and
-				   answer pipe's read end (slot 1) */
+				   its request pipe's write end (slot 0),
+				   answer pipe's read end (slot 1) and, for a
+				   runner, done pipe's read end (slot 2) */
 };
 
 struct ctl_msg {

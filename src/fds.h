@@ -1,6 +1,6 @@
 /*
  * The descriptor layout of the worker's helper processes, the zygote and
- * request children (spares and forked children), in one place: each
+ * request children (runners, spares and forked children), in one place: each
  * number's meaning, and the one function that lays them out.  0 is
  * /dev/null (children), 1 and 2 the error log.
  */
@@ -11,7 +11,8 @@
 #define FD_OUT		3	/* child: the pipe its answer goes to */
 #define FD_REQ		4	/* spare: the pipe its request comes from */
 #define FD_SLOWLOG	5	/* both: the pool's slow log file, if any */
-#define FD_NSLOTS	3	/* FD_OUT (or FD_CTL) .. FD_SLOWLOG */
+#define FD_DONE		6	/* runner: its reports to the worker */
+#define FD_NSLOTS	4	/* FD_OUT (or FD_CTL) .. FD_DONE */
 #define FD_FIRST_FREE	(FD_OUT + FD_NSLOTS)
 
 /*

@@ -276,7 +276,8 @@ job_close_pipe(struct job *j)
 		j->ev_out = NULL;
 	}
 	if (j->child.out_fd != -1) {
-		close(j->child.out_fd);
+		if (!j->child.lent)
+			close(j->child.out_fd);
 		j->child.out_fd = -1;
 	}
 }
@@ -803,5 +804,6 @@ job_init(struct worker *w)
 	    (ssize_t)sizeof(js.rid_key))
 		js.rid_key = splitmix64((uint64_t)getpid() ^
 		    (uint64_t)time(NULL));
-	return children_init(w->base, w->app, w->pool->spare_children, &ops);
+	return children_init(w->base, w->app, w->pool->spare_children,
+	    w->runners, &ops);
 }

@@ -115,7 +115,7 @@ master_test_apps(const struct conf *conf)
 {
 	struct pool_conf	*p;
 	pid_t			 pid;
-	int			 status, bad = 0;
+	int			 status, bad = 0, runners;
 
 	if (priv_check(conf) == -1)
 		return -1;
@@ -129,7 +129,7 @@ master_test_apps(const struct conf *conf)
 			/* Prepared exactly as a worker is, in bounded time. */
 			close_inherited(-1, -1);
 			alarm(APP_LOAD_TIMEOUT_S);
-			_exit(worker_prepare(p) == NULL ? 1 : 0);
+			_exit(worker_prepare(p, &runners) == NULL ? 1 : 0);
 		}
 		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 			;

@@ -9,6 +9,7 @@
  * umask 0.08 us, the limits 2-3 us.
  */
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -29,6 +30,7 @@
 #include "procstate.h"
 
 #define REAP_ROUNDS	100	/* of kill-and-reap before giving up */
+#define KEEP_MAX	64	/* descriptors of the process's own */
 
 struct fdinfo {
 	int		 open;
@@ -40,7 +42,7 @@ struct fdinfo {
 
 struct procstate {
 	int			 keep_below;
-	struct fdinfo		*fds;		/* [0, keep_below) */
+	struct fdinfo		 fds[KEEP_MAX];	/* [0, keep_below) */
 	int			 task_fd;	/* /proc/self/task: threads */
 	int			 status_fd;	/* /proc/self/status */
 	int			 cwd_fd;	/* O_PATH */
@@ -108,14 +110,28 @@ open_above(const char *path, int flags, int keep_below)
 }
 
 struct procstate *
-procstate_capture(int keep_below)
+procstate_new(void)
 {
 	struct procstate	*ps;
-	int			 fd, sig, r, saved;
 
-	if ((ps = calloc(1, sizeof(*ps))) == NULL ||
-	    (ps->fds = calloc((size_t)keep_below, sizeof(*ps->fds))) == NULL)
-		goto fail;
+	/* A mapping of its own: outside the memory a reset puts back. */
+	ps = mmap(NULL, sizeof(*ps), PROT_READ | PROT_WRITE, MAP_SHARED |
+	    MAP_ANONYMOUS, -1, 0);
+	if (ps == MAP_FAILED)
+		return NULL;
+	ps->task_fd = ps->status_fd = ps->cwd_fd = -1;
+	return ps;
+}
+
+int
+procstate_capture(struct procstate *ps, int keep_below)
+{
+	int	fd, sig, r;
+
+	if (keep_below > KEEP_MAX || ps->task_fd != -1) {
+		errno = EINVAL;
+		return -1;
+	}
 	ps->keep_below = keep_below;
 	ps->task_fd = ps->status_fd = ps->cwd_fd = -1;
 	for (fd = 0; fd < keep_below; fd++)
@@ -127,7 +143,7 @@ procstate_capture(int keep_below)
 	    keep_below)) == -1 ||
 	    (ps->cwd_fd = open_above(".", O_PATH | O_DIRECTORY,
 	    keep_below)) == -1)
-		goto fail;
+		return -1;
 	ps->own[0] = ps->task_fd;
 	ps->own[1] = ps->status_fd;
 	ps->own[2] = ps->cwd_fd;
@@ -136,7 +152,7 @@ procstate_capture(int keep_below)
 		(void)sigaction(sig, NULL, &ps->sa[sig]);
 	if (sig_masks(ps->status_fd, &ps->ign, &ps->cgt) == -1) {
 		errno = EIO;
-		goto fail;
+		return -1;
 	}
 	(void)sigprocmask(SIG_SETMASK, NULL, &ps->mask);
 	ps->umask = umask(022);
@@ -145,13 +161,8 @@ procstate_capture(int keep_below)
 		(void)getrlimit(r, &ps->rl[r]);
 	/* Orphans of what a request starts come to us, to be reaped. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
-		goto fail;
-	return ps;
-fail:
-	saved = errno;
-	procstate_free(ps);
-	errno = saved;
-	return NULL;
+		return -1;
+	return 0;
 }
 
 static int	failed(struct procstate *, const char **, const char *, ...)
@@ -341,6 +352,5 @@ procstate_free(struct procstate *ps)
 		close(ps->status_fd);
 	if (ps->cwd_fd != -1)
 		close(ps->cwd_fd);
-	free(ps->fds);
-	free(ps);
+	munmap(ps, sizeof(*ps));
 }

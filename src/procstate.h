@@ -13,12 +13,18 @@
 struct procstate;
 
 /*
- * Records the state as it is now, to be restored: descriptors from
- * keep_below up are the request's (closed at restore), those below are
- * the process's own (checked).  Makes the process a subreaper, so what a
- * request starts comes back to it.  NULL on failure (errno set).
+ * A place for the state, in a mapping of its own (outside every range a
+ * memory snapshot puts back): NULL on failure (errno set).
  */
-struct procstate	*procstate_capture(int keep_below);
+struct procstate	*procstate_new(void);
+/*
+ * Records the state as it is now, to be restored: descriptors from
+ * keep_below (at most 64) up are the request's (closed at restore),
+ * those below are the process's own (checked).  Makes the process a
+ * subreaper, so what a request starts comes back to it.  0, or -1
+ * (errno set; then only procstate_free).
+ */
+int			 procstate_capture(struct procstate *, int keep_below);
 /*
  * Puts the recorded state back (call with every signal blocked: the mask
  * is restored last).  Returns 0, or -1 with why set to what could not be

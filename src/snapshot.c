@@ -54,12 +54,16 @@ struct pm_scan_arg {
 };
 #define PAGEMAP_SCAN		_IOWR('f', 16, struct pm_scan_arg)
 #define PAGE_IS_WRITTEN		(1 << 1)
+#define PAGE_IS_PRESENT		(1 << 3)
+#define PAGE_IS_SWAPPED		(1 << 4)
 #define PM_SCAN_WP_MATCHING	(1 << 0)
 #define PM_SCAN_CHECK_WPASYNC	(1 << 1)
 #endif
 
 #define SCAN_VEC	256	/* regions per PAGEMAP_SCAN call */
 #define MAPS_MAX	(256 * 1024)	/* /proc/self/maps, read at once */
+#define MAPS_SLACK	16	/* mappings snapshot_self itself adds */
+#define RANGE_MAX	(64ULL << 30)	/* a sanitizer's shadow, not a heap */
 
 /*
  * Kept in a mapping of its own, outside every range it restores: a reset
@@ -70,12 +74,21 @@ struct snapshot {
 	size_t			 size;		/* of this mapping */
 	struct snapshot_range	*r;
 	size_t			*off;		/* of each range in the view */
+	unsigned char		*sparse;	/* anonymous: copy what is
+						   present, holes read 0 */
 	size_t			 n;
 	const char		*view;		/* the copy, read-only */
 	size_t			 total;
 	int			 uffd;
 	int			 pagemap;
-	uintptr_t		 brk;		/* snapshot_self: the break */
+	/* snapshot_self: the whole process */
+	uintptr_t		 brk;		/* the break */
+	struct snapshot_range	*maps;		/* every mapping, by address */
+	size_t			 nmaps, maxmaps;
+	uintptr_t		 stack;		/* [stack]'s end: it may grow */
+	char			*maps_buf;	/* MAPS_MAX, shared */
+	int			 statm;		/* /proc/self/statm */
+	unsigned long		 vmsize;	/* pages, as statm said */
 	struct page_region	 vec[SCAN_VEC];
 };
 
@@ -225,6 +238,47 @@ write_at(int fd, const char *p, size_t len, size_t off)
 	return 0;
 }
 
+/*
+ * Copies range i into fd at its offset: all of it, or for a sparse range
+ * only its present pages (the rest reads as zero from the memfd's holes,
+ * as it did from the untouched anonymous pages): 0, or -1.
+ */
+static int
+copy_range(struct snapshot *s, int fd, size_t i)
+{
+	const struct page_region	*d;
+	uint64_t			 base = (uintptr_t)s->r[i].start;
+	uint64_t			 start = base, end = base + s->r[i].len;
+	struct pm_scan_arg		 a;
+	long				 n, k;
+
+	if (!s->sparse[i])
+		return write_at(fd, s->r[i].start, s->r[i].len, s->off[i]);
+	while (start < end) {
+		memset(&a, 0, sizeof(a));
+		a.size = sizeof(a);
+		a.start = start;
+		a.end = end;
+		a.vec = (uintptr_t)s->vec;
+		a.vec_len = SCAN_VEC;
+		a.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED;
+		a.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED;
+		if ((n = ioctl(s->pagemap, PAGEMAP_SCAN, &a)) == -1)
+			return -1;
+		for (k = 0; k < n; k++) {
+			d = &s->vec[k];
+			if (write_at(fd, (const char *)(uintptr_t)d->start,
+			    d->end - d->start, s->off[i] + (d->start - base)) ==
+			    -1)
+				return -1;
+		}
+		if (n < SCAN_VEC || a.walk_end <= start)
+			break;
+		start = a.walk_end;
+	}
+	return 0;
+}
+
 /* Copies the ranges into a sealed memfd, mapped read-only: 0 or -1. */
 static int
 snapshot_copy(struct snapshot *s, char *err, size_t errlen)
@@ -241,7 +295,7 @@ snapshot_copy(struct snapshot *s, char *err, size_t errlen)
 		goto fail;
 	}
 	for (i = 0; i < s->n; i++)
-		if (write_at(fd, s->r[i].start, s->r[i].len, s->off[i]) == -1) {
+		if (copy_range(s, fd, i) == -1) {
 			(void)fail(err, errlen, "copy into the snapshot: %s",
 			    strerror(errno));
 			goto fail;
@@ -268,9 +322,12 @@ fail:
 
 static int	snapshot_start(struct snapshot *, char *, size_t);
 
-/* A snapshot's own mapping, room for n ranges: NULL (errno). */
+/*
+ * A snapshot's own mapping, room for n ranges and nmaps mappings: NULL
+ * (errno).
+ */
 static struct snapshot *
-snapshot_alloc(size_t n)
+snapshot_alloc(size_t n, size_t nmaps)
 {
 	struct snapshot	*s;
 	size_t		 size;
@@ -278,7 +335,8 @@ snapshot_alloc(size_t n)
 
 	if (page_size == 0)
 		page_size = (size_t)sysconf(_SC_PAGESIZE);
-	size = sizeof(*s) + n * (sizeof(*s->r) + sizeof(*s->off));
+	size = sizeof(*s) + (n + nmaps) * sizeof(*s->r) +
+	    n * (sizeof(*s->off) + 1);
 	size = (size + page_size - 1) & ~(page_size - 1);
 	/* Shared: never merged with, nor taken for, private memory. */
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED |
@@ -288,8 +346,11 @@ snapshot_alloc(size_t n)
 	s = p;
 	s->size = size;
 	s->r = (struct snapshot_range *)(void *)(s + 1);
-	s->off = (size_t *)(void *)(s->r + n);
-	s->uffd = s->pagemap = -1;
+	s->maps = s->r + n;
+	s->off = (size_t *)(void *)(s->maps + nmaps);
+	s->sparse = (unsigned char *)(s->off + n);
+	s->maxmaps = nmaps;
+	s->uffd = s->pagemap = s->statm = -1;
 	return s;
 }
 
@@ -300,7 +361,7 @@ snapshot_new(const struct snapshot_range *r, size_t n, char *err,
 	struct snapshot	*s;
 	size_t		 i;
 
-	if ((s = snapshot_alloc(n)) == NULL) {
+	if ((s = snapshot_alloc(n, 0)) == NULL) {
 		(void)fail(err, errlen, "mmap: %s", strerror(errno));
 		return NULL;
 	}
@@ -344,32 +405,116 @@ snapshot_start(struct snapshot *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* A /proc/self/maps line's range, permissions, inode and name: 1, or 0. */
+static int
+maps_line(const char *line, uintptr_t *start, uintptr_t *end, char perms[5],
+    unsigned long *inode, const char **name)
+{
+	unsigned long	a, b;
+	int		at = 0;
+
+	if (sscanf(line, "%lx-%lx %4s %*s %*s %lu%n", &a, &b, perms, inode,
+	    &at) < 4 || at == 0)
+		return 0;
+	while (line[at] == ' ')		/* not past the line's end */
+		at++;
+	*start = a;
+	*end = b;
+	*name = line + at;
+	return 1;
+}
+
 /*
  * Whether a /proc/self/maps line is memory a request may write and a
  * reset must put back: private and writable, not the stack (the caller
- * runs on it) nor the kernel's pages.
+ * runs on it) nor the kernel's pages.  *anon: no file behind it.
  */
 static int
-restorable(const char *line, uintptr_t *start, uintptr_t *end)
+restorable(const char *line, uintptr_t *start, uintptr_t *end, int *anon)
 {
-	unsigned long	a, b;
-	char		perms[5];
-	int		name = 0;
+	const char	*name;
+	unsigned long	 inode;
+	char		 perms[5];
 
-	if (sscanf(line, "%lx-%lx %4s %*s %*s %*s%n", &a, &b, perms,
-	    &name) < 3 || strcmp(perms, "rw-p") != 0)
+	if (!maps_line(line, start, end, perms, &inode, &name) ||
+	    strcmp(perms, "rw-p") != 0)
 		return 0;
-	while (line[name] == ' ')	/* not past the line's end */
-		name++;
-	if ((strncmp(line + name, "[stack", 6) == 0 ||
-	    strncmp(line + name, "[vvar", 5) == 0 ||
-	    strncmp(line + name, "[vdso", 5) == 0 ||
-	    strncmp(line + name, "[vsyscall", 9) == 0 ||
-	    strncmp(line + name, "[uprobes", 8) == 0))
+	if ((strncmp(name, "[stack", 6) == 0 ||
+	    strncmp(name, "[vvar", 5) == 0 ||
+	    strncmp(name, "[vdso", 5) == 0 ||
+	    strncmp(name, "[vsyscall", 9) == 0 ||
+	    strncmp(name, "[uprobes", 8) == 0))
 		return 0;
-	*start = a;
-	*end = b;
+	*anon = inode == 0;
 	return 1;
+}
+
+/* Reads /proc/self/maps into buf (MAPS_MAX): its length, or -1 (err). */
+static ssize_t
+maps_read(char *buf, char *err, size_t errlen)
+{
+	size_t	len = 0;
+	ssize_t	got;
+	int	fd;
+
+	if ((fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC)) == -1)
+		return fail(err, errlen, "/proc/self/maps: %s",
+		    strerror(errno));
+	while (len < MAPS_MAX - 1 && (got = read(fd, buf + len,
+	    MAPS_MAX - 1 - len)) > 0)
+		len += (size_t)got;
+	close(fd);
+	if (len == MAPS_MAX - 1) {	/* the rest would go unseen */
+		errno = E2BIG;
+		return fail(err, errlen, "/proc/self/maps: over %d KiB",
+		    MAPS_MAX / 1024);
+	}
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+/* VmSize in pages, from the open /proc/self/statm: 0 when unreadable. */
+static unsigned long
+vmsize(int fd)
+{
+	char	buf[128];
+	ssize_t	n;
+
+	if ((n = pread(fd, buf, sizeof(buf) - 1, 0)) <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strtoul(buf, NULL, 10);
+}
+
+/* Records every mapping as it is now, and VmSize: 0, or -1 (err). */
+static int
+maps_record(struct snapshot *s, char *err, size_t errlen)
+{
+	char		*line, *nl, perms[5];
+	const char	*name;
+	unsigned long	 inode;
+	uintptr_t	 a, b;
+
+	if (maps_read(s->maps_buf, err, errlen) == -1)
+		return -1;
+	s->nmaps = 0;
+	for (line = s->maps_buf; (nl = strchr(line, '\n')) != NULL;
+	    line = nl + 1) {
+		if (!maps_line(line, &a, &b, perms, &inode, &name))
+			continue;
+		if (strncmp(name, "[stack", 6) == 0) {
+			s->stack = b;
+			continue;	/* it grows: never compared */
+		}
+		if (s->nmaps == s->maxmaps)
+			return fail(err, errlen, "/proc/self/maps: %zu "
+			    "mappings, more than expected", s->nmaps + 1);
+		s->maps[s->nmaps].start = (void *)a;
+		s->maps[s->nmaps].len = b - a;
+		s->nmaps++;
+	}
+	s->vmsize = vmsize(s->statm);
+	return 0;
 }
 
 struct snapshot *
@@ -377,15 +522,18 @@ snapshot_self(char *err, size_t errlen)
 {
 	struct snapshot	*s = NULL;
 	char		*buf, *line, *nl;
-	size_t		 len = 0, n = 0;
+	size_t		 n = 0, lines = 0;
 	uintptr_t	 a, b;
-	ssize_t		 got;
-	int		 fd;
+	int		 anon;
 
+#if defined(__SANITIZE_ADDRESS__)
+	(void)fail(err, errlen, "not in an AddressSanitizer build");
+	return NULL;
+#endif
 	/*
 	 * Read into a shared mapping, as s is: a private one could be merged
 	 * with a neighbour (the TLS block, say), and leaving it out would
-	 * leave the neighbour out too.
+	 * leave the neighbour out too.  It stays, for snapshot_reset.
 	 */
 	buf = mmap(NULL, MAPS_MAX, PROT_READ | PROT_WRITE, MAP_SHARED |
 	    MAP_ANONYMOUS, -1, 0);
@@ -393,40 +541,112 @@ snapshot_self(char *err, size_t errlen)
 		(void)fail(err, errlen, "mmap: %s", strerror(errno));
 		return NULL;
 	}
-	if ((fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC)) == -1) {
-		(void)fail(err, errlen, "/proc/self/maps: %s", strerror(errno));
-		goto out;
+	if (maps_read(buf, err, errlen) == -1)
+		goto fail;
+	for (line = buf; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+		lines++;
+		if (!restorable(line, &a, &b, &anon))
+			continue;
+		if (b - a > RANGE_MAX) {
+			(void)fail(err, errlen, "a writable mapping of %lu GiB "
+			    "(a sanitizer's shadow?)",
+			    (unsigned long)((b - a) >> 30));
+			goto fail;
+		}
+		n++;
 	}
-	while (len < MAPS_MAX - 1 && (got = read(fd, buf + len,
-	    MAPS_MAX - 1 - len)) > 0)
-		len += (size_t)got;
-	close(fd);
-	if (len == MAPS_MAX - 1) {	/* the rest would go unrestored */
-		(void)fail(err, errlen, "/proc/self/maps: over %d KiB",
-		    MAPS_MAX / 1024);
-		goto out;
-	}
-	buf[len] = '\0';
-	for (line = buf; (nl = strchr(line, '\n')) != NULL; line = nl + 1)
-		n += restorable(line, &a, &b);
-	if ((s = snapshot_alloc(n)) == NULL) {
+	if ((s = snapshot_alloc(n, lines + MAPS_SLACK)) == NULL) {
 		(void)fail(err, errlen, "mmap: %s", strerror(errno));
-		goto out;
+		goto fail;
 	}
+	s->maps_buf = buf;
 	for (line = buf; (nl = strchr(line, '\n')) != NULL; line = nl + 1)
-		if (restorable(line, &a, &b)) {
+		if (restorable(line, &a, &b, &anon)) {
 			s->r[s->n].start = (void *)a;
 			s->r[s->n].len = b - a;
+			s->sparse[s->n] = (unsigned char)anon;
 			s->n++;
 		}
 	s->brk = (uintptr_t)syscall(SYS_brk, 0);
-	if (snapshot_start(s, err, errlen) == -1) {
-		snapshot_free(s);
-		s = NULL;
+	if ((s->statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)) ==
+	    -1) {
+		(void)fail(err, errlen, "/proc/self/statm: %s",
+		    strerror(errno));
+		goto fail_s;
 	}
-out:
-	munmap(buf, MAPS_MAX);
+	if (snapshot_start(s, err, errlen) == -1 ||
+	    maps_record(s, err, errlen) == -1)
+		goto fail_s;
 	return s;
+fail_s:
+	snapshot_free(s);
+	return NULL;
+fail:
+	munmap(buf, MAPS_MAX);
+	return NULL;
+}
+
+/* The recorded mapping that overlaps [a, b): its index, or -1. */
+static long
+maps_find(const struct snapshot *s, uintptr_t a, uintptr_t b)
+{
+	size_t		lo = 0, hi = s->nmaps, mid;
+	uintptr_t	ms, me;
+
+	while (lo < hi) {	/* recorded by address, as the kernel lists */
+		mid = (lo + hi) / 2;
+		ms = (uintptr_t)s->maps[mid].start;
+		me = ms + s->maps[mid].len;
+		if (me <= a)
+			lo = mid + 1;
+		else if (ms >= b)
+			hi = mid;
+		else
+			return (long)mid;
+	}
+	return -1;
+}
+
+/*
+ * The size of the mappings changed since the snapshot (statm says so):
+ * removes each mapping made since, and fails with EPERM when one of the
+ * snapshot's is gone or changed.  0, or -1.
+ */
+static int
+maps_restore(struct snapshot *s)
+{
+	char		*line, *nl, perms[5];
+	const char	*name;
+	unsigned long	 inode;
+	uintptr_t	 a, b;
+	size_t		 seen = 0;
+	long		 i;
+
+	if (maps_read(s->maps_buf, NULL, 0) == -1)
+		return -1;
+	for (line = s->maps_buf; (nl = strchr(line, '\n')) != NULL;
+	    line = nl + 1) {
+		if (!maps_line(line, &a, &b, perms, &inode, &name) ||
+		    strncmp(name, "[stack", 6) == 0)
+			continue;
+		if ((i = maps_find(s, a, b)) == -1) {
+			if (munmap((void *)a, b - a) == -1)
+				return -1;
+			continue;	/* made by the request */
+		}
+		if ((uintptr_t)s->maps[i].start != a ||
+		    s->maps[i].len != b - a) {
+			errno = EPERM;
+			return -1;
+		}
+		seen++;
+	}
+	if (seen != s->nmaps) {
+		errno = EPERM;
+		return -1;
+	}
+	s->vmsize = vmsize(s->statm);
+	return 0;
 }
 
 /*
@@ -479,6 +699,10 @@ snapshot_reset(struct snapshot *s, size_t max_pages)
 		errno = EPERM;
 		return -1;
 	}
+	/* Mappings made, grown or removed: one read of statm says so. */
+	if (s->statm != -1 && vmsize(s->statm) != s->vmsize &&
+	    maps_restore(s) == -1)
+		return -1;
 	for (i = 0; i < s->n; i++) {
 		/* Unmapped, in part: the scan would just skip the hole. */
 		if (msync(s->r[i].start, s->r[i].len, MS_ASYNC) == -1) {
@@ -516,6 +740,10 @@ snapshot_free(struct snapshot *s)
 		close(s->uffd);		/* unregisters every range */
 	if (s->pagemap != -1)
 		close(s->pagemap);
+	if (s->statm != -1)
+		close(s->statm);
+	if (s->maps_buf != NULL)
+		munmap(s->maps_buf, MAPS_MAX);
 	if (s->view != NULL)
 		munmap((void *)(uintptr_t)s->view, s->total);
 	munmap(s, s->size);

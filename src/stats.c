@@ -220,6 +220,14 @@ stats_count(enum stats_counter c)
 }
 
 void
+stats_add(enum stats_counter c, uint64_t n)
+{
+	if (mine != NULL)
+		atomic_fetch_add_explicit(&mine->counters[c], n,
+		    memory_order_relaxed);
+}
+
+void
 stats_status_class(int status)
 {
 	if (status >= 100 && status <= 599)

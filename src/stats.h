@@ -24,6 +24,9 @@ enum stats_counter {
 	STATS_SLOW,		/* ran past slowlog_timeout */
 	STATS_FORKED,		/* children forked, spares included */
 	STATS_SPARE_WAITS,	/* requests that waited for a spare */
+	STATS_RESETS,		/* runners put back after a request */
+	STATS_RESET_PAGES,	/* pages those resets copied back */
+	STATS_RESET_DIFFERS,	/* reset_verify found pages differing */
 	STATS_NCOUNTERS
 };
 
@@ -84,6 +87,7 @@ void			 stats_worker_gone(pid_t pid);
  */
 int			 stats_worker_attach(const char *pool);
 void			 stats_count(enum stats_counter);
+void			 stats_add(enum stats_counter, uint64_t);
 void			 stats_status_class(int status);	/* STATS_RESP_* */
 void			 stats_served(void);		/* this worker's count */
 void			 stats_active(int delta);	/* children running */

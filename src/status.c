@@ -106,6 +106,14 @@ render_json(const struct pool_conf *p, const struct stats_snapshot *s,
 	    json_integer((json_int_t)s->counters[STATS_FORKED]));
 	json_object_set_new(o, "spare_waits",
 	    json_integer((json_int_t)s->counters[STATS_SPARE_WAITS]));
+	json_object_set_new(o, "isolation", json_string(p->isolation ==
+	    CONF_ISOLATION_RESET ? "reset" : "fork"));
+	json_object_set_new(o, "resets",
+	    json_integer((json_int_t)s->counters[STATS_RESETS]));
+	json_object_set_new(o, "reset_pages",
+	    json_integer((json_int_t)s->counters[STATS_RESET_PAGES]));
+	json_object_set_new(o, "reset_differs",
+	    json_integer((json_int_t)s->counters[STATS_RESET_DIFFERS]));
 	if ((resp = json_object()) != NULL) {
 		for (i = 0; i < 5; i++)
 			json_object_set_new(resp, class_names[i], json_integer(
@@ -217,6 +225,12 @@ render_text(const struct pool_conf *p, const struct stats_snapshot *s,
 		"Request children forked, spares included." },
 	    waits = { "spare_waits", 1,
 		"Requests that found no idle spare and waited for one." },
+	    resets = { "resets", 1,
+		"Requests after which a runner put itself back (reset)." },
+	    rpages = { "reset_pages", 1,
+		"Memory pages those resets copied back." },
+	    rdiff = { "reset_differs", 1,
+		"Resets after which reset_verify found pages differing." },
 	    resp = { "responses", 1, "Responses by status class." },
 	    w_start = { "worker_start_time_seconds", 0,
 		"When the worker started, in Unix time." },
@@ -258,6 +272,9 @@ render_text(const struct pool_conf *p, const struct stats_snapshot *s,
 	rc |= metric(b, f, &slow, pool, s->counters[STATS_SLOW]);
 	rc |= metric(b, f, &forked, pool, s->counters[STATS_FORKED]);
 	rc |= metric(b, f, &waits, pool, s->counters[STATS_SPARE_WAITS]);
+	rc |= metric(b, f, &resets, pool, s->counters[STATS_RESETS]);
+	rc |= metric(b, f, &rpages, pool, s->counters[STATS_RESET_PAGES]);
+	rc |= metric(b, f, &rdiff, pool, s->counters[STATS_RESET_DIFFERS]);
 	rc |= family(b, f, &resp);
 	for (i = 0; i < 5; i++) {
 		snprintf(lab, sizeof(lab), ",class=\"%s\"", class_names[i]);

@@ -36,7 +36,7 @@
 static struct worker	 w;
 
 struct lua_app *
-worker_prepare(const struct pool_conf *pool)
+worker_prepare(const struct pool_conf *pool, int *runners)
 {
 	struct lua_app	*app;
 	char		 err[2048];
@@ -55,8 +55,25 @@ worker_prepare(const struct pool_conf *pool)
 	priv_drop(pool);
 	child_set_limits(pool->child_memory_limit, pool->child_cpu_limit,
 	    pool->child_open_files);
-	if ((app = lua_app_load(pool->app, err, sizeof(err))) == NULL)
+	if ((app = lua_app_load(pool->app, err, sizeof(err))) == NULL) {
 		log_msg(LOG_LVL_ERROR, NULL, "pool %s: %s", pool->name, err);
+		return NULL;
+	}
+	*runners = 0;
+	if (pool->isolation == CONF_ISOLATION_FORK)
+		log_msg(LOG_LVL_DEBUG, NULL, "pool %s: isolation fork",
+		    pool->name);
+	else if (child_runner_probe(err, sizeof(err)) == -1)
+		log_msg(LOG_LVL_WARN, NULL, "pool %s: isolation reset is not "
+		    "available here (%s); running isolation fork", pool->name,
+		    err);
+	else {
+		*runners = 1;
+		child_runner_setup(pool->runner_max_requests,
+		    pool->reset_verify);
+		log_msg(LOG_LVL_DEBUG, NULL, "pool %s: isolation reset",
+		    pool->name);
+	}
 	return app;
 }
 
@@ -168,7 +185,7 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 	/* Both are the master's business; it tells workers what to do. */
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGUSR1, SIG_IGN);
-	if ((w.app = worker_prepare(pool)) == NULL)
+	if ((w.app = worker_prepare(pool, &w.runners)) == NULL)
 		exit(3);
 	/* After the drop: a credential change clears the death signal. */
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);

@@ -23,6 +23,7 @@ struct worker {
 	struct lua_app		*app;
 	const struct codec	*codec;		/* the pool's protocol */
 	struct codec_limits	 limits;	/* what the codec enforces */
+	int			 runners;	/* isolation = reset works */
 	int			 stopping;	/* finish what is in, then
 						   exit */
 	struct event		*ev_check;	/* activated when a job or a
@@ -36,7 +37,7 @@ struct worker {
  * root), drops to the pool's user, sets the children's limits and loads
  * the app.  Returns the app, or NULL with the reason logged.
  */
-struct lua_app	*worker_prepare(const struct pool_conf *);
+struct lua_app	*worker_prepare(const struct pool_conf *, int *runners);
 
 /*
  * Prepares, then serves listen_fd until told to stop (SIGTERM).  ctl_fd

@@ -26,6 +26,7 @@
 #include "zygote.h"
 
 static char	comm[16];	/* the worker's process name, for spares */
+static int	runners;	/* it forks runners, not spares */
 
 /*
  * A copy of the zygote whose parent is the zygote's parent, the worker,
@@ -43,24 +44,29 @@ clone_sibling(void)
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
-/* Forks one spare and hands it to the worker. */
+/* Forks one spare or runner and hands it to the worker. */
 static void
 zygote_fork(struct lua_app *app, pid_t worker)
 {
 	struct pollfd	pfd = { FD_CTL, POLLOUT, 0 };
 	pid_t		pid = -1;
 	int32_t		arg;
-	int		req[2] = { -1, -1 }, out[2] = { -1, -1 }, fds[2], i;
+	int		req[2] = { -1, -1 }, out[2] = { -1, -1 };
+	int		done[2] = { -1, -1 }, fds[3], i;
 
 	if (pipe2(req, O_CLOEXEC) == 0 && pipe2(out, O_CLOEXEC) == 0 &&
+	    (!runners || pipe2(done, O_CLOEXEC) == 0) &&
 	    (pid = clone_sibling()) == 0) {
 		(void)prctl(PR_SET_NAME, comm);
+		if (runners)
+			child_runner(app, req[0], out[1], done[1], worker);
 		child_spare(app, req[0], out[1], worker);
 	}
 	arg = pid == -1 ? -errno : pid;
 	fds[0] = req[1];
 	fds[1] = out[0];
-	while (ctl_send(FD_CTL, CTL_SPARE, arg, fds, pid == -1 ? 0 : 2) ==
+	fds[2] = done[0];
+	while (ctl_send(FD_CTL, CTL_SPARE, arg, fds, pid == -1 ? 0 : 3) ==
 	    -1) {
 		if (errno != EAGAIN)
 			_exit(0);	/* the worker is gone */
@@ -71,6 +77,8 @@ zygote_fork(struct lua_app *app, pid_t worker)
 			close(req[i]);
 		if (out[i] != -1)
 			close(out[i]);
+		if (done[i] != -1)
+			close(done[i]);
 	}
 }
 
@@ -102,6 +110,7 @@ zygote_main(struct lua_app *app, int fd, pid_t worker)
 	want[0] = fd;
 	want[1] = -1;
 	want[2] = slowlog_fd();
+	want[3] = -1;
 	if (fds_layout(want) == -1)
 		_exit(1);
 	/* Its spares find the slow log here (the old number is closed). */
@@ -125,15 +134,17 @@ zygote_main(struct lua_app *app, int fd, pid_t worker)
 }
 
 pid_t
-zygote_start(struct lua_app *app, int *fd)
+zygote_start(struct lua_app *app, int runner, int *fd)
 {
 	int	sv[2];
 	pid_t	pid, worker = getpid();
 
 	if (ctl_pair(sv) == -1)
 		return -1;
-	if ((pid = child_fork()) == 0)
+	if ((pid = child_fork()) == 0) {
+		runners = runner;
 		zygote_main(app, sv[1], worker);
+	}
 	close(sv[1]);
 	if (pid == -1) {
 		close(sv[0]);
@@ -161,10 +172,10 @@ zygote_send_log(int fd, int logfd, int slowfd)
 }
 
 int
-zygote_recv(int fd, pid_t *pid, int *req_fd, int *out_fd)
+zygote_recv(int fd, pid_t *pid, int *req_fd, int *out_fd, int *done_fd)
 {
 	struct ctl_msg	m;
-	int		fds[2], r;
+	int		fds[3], r, i;
 
 	while ((r = ctl_recv(fd, &m)) == -1 && errno == EPROTO)
 		;	/* not one of ours: dropped whole */
@@ -172,13 +183,12 @@ zygote_recv(int fd, pid_t *pid, int *req_fd, int *out_fd)
 		return errno == EAGAIN ? 0 : -1;
 	if (r == 0)
 		return -1;
-	ctl_unpack(&m, fds, 2);
+	ctl_unpack(&m, fds, 3);
 	if (m.type != CTL_SPARE || (m.arg > 0 && (fds[0] == -1 ||
 	    fds[1] == -1))) {
-		if (fds[0] != -1)
-			close(fds[0]);
-		if (fds[1] != -1)
-			close(fds[1]);
+		for (i = 0; i < 3; i++)
+			if (fds[i] != -1)
+				close(fds[i]);
 		errno = EPROTO;
 		return -1;
 	}
@@ -190,7 +200,10 @@ zygote_recv(int fd, pid_t *pid, int *req_fd, int *out_fd)
 	*pid = m.arg;
 	*req_fd = fds[0];
 	*out_fd = fds[1];
+	*done_fd = fds[2];
 	(void)fcntl(*req_fd, F_SETFL, O_NONBLOCK);
 	(void)fcntl(*out_fd, F_SETFL, O_NONBLOCK);
+	if (*done_fd != -1)
+		(void)fcntl(*done_fd, F_SETFL, O_NONBLOCK);
 	return 1;
 }

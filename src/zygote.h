@@ -1,6 +1,6 @@
 /*
  * The zygote: a copy of the template, forked once per worker, that forks
- * spare children on the worker's behalf.  It clones them with
+ * spare children or runners on the worker's behalf.  It clones them with
  * CLONE_PARENT, so each spare is the worker's own child (reaped, killed
  * and accounted by the worker as before) while the cost of fork(2) is
  * paid by another process, in parallel with the worker's event loop and
@@ -18,10 +18,11 @@
 #include "lua_app.h"
 
 /*
- * Forks the zygote.  Returns its pid and stores the worker's end of the
- * socket (close-on-exec, non-blocking) in fd, or -1 (errno set).
+ * Forks the zygote, which forks runners (runner != 0) or spares.
+ * Returns its pid and stores the worker's end of the socket
+ * (close-on-exec, non-blocking) in fd, or -1 (errno set).
  */
-pid_t	zygote_start(struct lua_app *, int *fd);
+pid_t	zygote_start(struct lua_app *, int runner, int *fd);
 /* Asks for one spare: 0, or -1 (errno set; EAGAIN: try later). */
 int	zygote_ask(int fd);
 /*
@@ -30,10 +31,12 @@ int	zygote_ask(int fd);
  */
 int	zygote_send_log(int fd, int logfd, int slowfd);
 /*
- * Receives one answer: 1 with *pid and the two fds (non-blocking) of a
- * new spare, or *pid == -1 and errno when the zygote could not fork;
- * 0 when nothing is waiting; -1 when the zygote is gone.
+ * Receives one answer: 1 with *pid and the fds (non-blocking) of a new
+ * spare or runner (done_fd: -1 for a spare), or *pid == -1 and errno
+ * when the zygote could not fork; 0 when nothing is waiting; -1 when the
+ * zygote is gone.
  */
-int	zygote_recv(int fd, pid_t *pid, int *req_fd, int *out_fd);
+int	zygote_recv(int fd, pid_t *pid, int *req_fd, int *out_fd,
+	    int *done_fd);
 
 #endif

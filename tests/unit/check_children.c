@@ -64,7 +64,7 @@ static const struct children_ops	ops = {
 };
 
 static void
-setup_with(int spares)
+setup_mode(int spares, int runners)
 {
 	sigset_t	chld;
 
@@ -74,7 +74,13 @@ setup_with(int spares)
 	memset(t, 0, sizeof(t));
 	ck_assert_ptr_nonnull(base = event_base_new());
 	ck_assert_int_eq(event_base_priority_init(base, 3), 0);
-	ck_assert_int_eq(children_init(base, NULL, spares, &ops), 0);
+	ck_assert_int_eq(children_init(base, NULL, spares, runners, &ops), 0);
+}
+
+static void
+setup_with(int spares)
+{
+	setup_mode(spares, 0);
 }
 
 static void
@@ -82,7 +88,16 @@ take(int i, const char *action, int want)
 {
 	t[i].req = fake_request(action);
 	t[i].c.req = t[i].req;
-	ck_assert_int_eq(children_take(&t[i].c), want);
+	if (want == -2)		/* now or later */
+		ck_assert_int_ge(children_take(&t[i].c), 0);
+	else
+		ck_assert_int_eq(children_take(&t[i].c), want);
+}
+
+static int
+started(void *arg)
+{
+	return ((struct taker *)arg)->started > 0;
 }
 
 static int
@@ -114,16 +129,24 @@ assert_answered(int i)
 
 	(void)fcntl(t[i].c.out_fd, F_SETFL, 0);
 	while (got < sizeof(buf) && (n = read(t[i].c.out_fd, buf + got,
-	    sizeof(buf) - got)) > 0)
+	    sizeof(buf) - got)) > 0) {
 		got += (size_t)n;
+		if (got >= sizeof(head)) {
+			memcpy(&head, buf, sizeof(head));
+			if (got - sizeof(head) == head.len)
+				break;	/* a runner's pipe stays open */
+		}
+	}
 	ck_assert_uint_ge(got, sizeof(head));
 	memcpy(&head, buf, sizeof(head));
 	ck_assert_uint_eq(head.status, 200);
 	ck_assert_uint_eq(got - sizeof(head), head.len);
+	(void)fcntl(t[i].c.out_fd, F_SETFL, O_NONBLOCK);
 	snprintf(want, sizeof(want), "pid %ld", (long)t[i].c.pid);
 	ck_assert_msg(memmem(buf, got, want, strlen(want)) != NULL,
 	    "answer of child %d is not from pid %ld", i, (long)t[i].c.pid);
-	close(t[i].c.out_fd);
+	if (!t[i].c.lent)
+		close(t[i].c.out_fd);
 }
 
 static void
@@ -223,6 +246,49 @@ START_TEST(test_crash_and_kill)
 }
 END_TEST
 
+/*
+ * Runners: one request after another goes to the same process, each
+ * reported done (status 0) without an exit; one that retires or crashes
+ * is reaped and replaced; its successor serves the next.
+ */
+START_TEST(test_runners)
+{
+	pid_t	first;
+	int	i;
+
+	setup_mode(1, 1);
+	for (i = 0; i < 4; i++) {
+		take(i, i == 2 ? "retire" : "answer", -2);
+		if (t[i].c.waiting)
+			ck_assert(fake_run_until(base, started, &t[i], 5000));
+		ck_assert(t[i].c.lent);
+		assert_answered(i);	/* a job reads it before the end */
+		ck_assert(fake_run_until(base, exited, &t[i], 5000));
+		ck_assert(WIFEXITED(t[i].status) &&
+		    WEXITSTATUS(t[i].status) == 0);
+		ck_assert(t[i].c.reaped);
+	}
+	first = t[0].c.pid;
+	ck_assert_int_eq(t[1].c.pid, first);	/* the same runner */
+	ck_assert_int_eq(t[2].c.pid, first);	/* which then retired */
+	ck_assert_int_ne(t[3].c.pid, first);
+	children_kill(&t[3].c);		/* done: a no-op, the runner lives */
+	take(4, "crash", -2);
+	if (t[4].c.waiting)
+		ck_assert(fake_run_until(base, started, &t[4], 5000));
+	ck_assert(fake_run_until(base, exited, &t[4], 5000));
+	ck_assert(WIFEXITED(t[4].status) && WEXITSTATUS(t[4].status) == 3);
+	ck_assert_int_eq(t[4].c.pid, t[3].c.pid);
+	take(5, "answer", -2);
+	if (t[5].c.waiting)
+		ck_assert(fake_run_until(base, started, &t[5], 5000));
+	assert_answered(5);
+	ck_assert(fake_run_until(base, exited, &t[5], 5000));
+	ck_assert_int_ne(t[5].c.pid, t[4].c.pid);
+	teardown();
+}
+END_TEST
+
 /* Our child named "zygote" (once it has taken the name), or -1. */
 static pid_t
 find_zygote(void)
@@ -306,6 +372,7 @@ children_suite(void)
 	tcase_add_test(tc, test_cancel);
 	tcase_add_test(tc, test_crash_and_kill);
 	tcase_add_test(tc, test_stalled_zygote);
+	tcase_add_test(tc, test_runners);
 	suite_add_tcase(s, tc);
 	return s;
 }

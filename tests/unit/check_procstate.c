@@ -41,7 +41,8 @@ watermark(void)
 static void
 capture(void)
 {
-	ck_assert_ptr_nonnull(ps = procstate_capture(watermark()));
+	ck_assert_ptr_nonnull(ps = procstate_new());
+	ck_assert_int_eq(procstate_capture(ps, watermark()), 0);
 }
 
 static int
@@ -132,7 +133,8 @@ START_TEST(test_hole_below)
 
 	ck_assert_int_ge(b, 0);
 	close(a);			/* a is a hole; b is the process's */
-	ck_assert_ptr_nonnull(ps = procstate_capture(b + 1));
+	ck_assert_ptr_nonnull(ps = procstate_new());
+	ck_assert_int_eq(procstate_capture(ps, b + 1), 0);
 	for (round = 0; round < 3; round++) {
 		ck_assert_msg(restore() == 0, "round %d: %s", round, why);
 		ck_assert_int_eq(fcntl(a, F_GETFD), -1);

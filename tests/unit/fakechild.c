@@ -10,6 +10,7 @@
  *   hang    waits to be killed
  *   flood   writes a head announcing 1 MiB, and the MiB
  *   slow    answers after 300 ms
+ *   retire  (a runner) answers, then exits instead of reporting
  */
 #include <sys/types.h>
 #include <sys/prctl.h>
@@ -74,8 +75,9 @@ write_all(int fd, const void *p, size_t len)
 	}
 }
 
-static void __attribute__((noreturn))
-act(const struct request *req, int outfd)
+/* Does what req's ACTION says; returns after an answer. */
+static void
+answer(const struct request *req, int outfd)
 {
 	const char		*a = request_param(req, "ACTION");
 	struct child_head	 head;
@@ -107,6 +109,12 @@ act(const struct request *req, int outfd)
 	head.status = 200;
 	write_all(outfd, &head, sizeof(head));
 	write_all(outfd, resp, head.len);
+}
+
+static void __attribute__((noreturn))
+act(const struct request *req, int outfd)
+{
+	answer(req, outfd);
 	_exit(0);
 }
 
@@ -114,7 +122,7 @@ void
 child_run(struct lua_app *app, const struct request *req, int outfd,
     pid_t parent)
 {
-	int	want[FD_NSLOTS] = { outfd, -1, -1 };
+	int	want[FD_NSLOTS] = { outfd, -1, -1, -1 };
 
 	(void)app;
 	(void)parent;
@@ -123,26 +131,17 @@ child_run(struct lua_app *app, const struct request *req, int outfd,
 	act(req, FD_OUT);
 }
 
-void
-child_spare(struct lua_app *app, int reqfd, int outfd, pid_t parent)
+/* One packed request from FD_REQ: 1, or 0 at end of file. */
+static int
+read_request(struct request *req)
 {
-	struct request	 req;
 	char		*msg;
 	size_t		 len, got = 0;
 	ssize_t		 n;
 	char		 lenbuf[4];
 
-	int		 want[FD_NSLOTS] = { outfd, reqfd, -1 };
-
-	(void)app;
-	(void)parent;
-	/* As child_prepare: without the zygote's copy of our request pipe's
-	   other end, the end of file that retires an idle spare can come. */
-	if (fds_layout(want) == -1)
-		_exit(1);
-	reqfd = FD_REQ;
 	while (got < 4) {
-		if ((n = read(reqfd, lenbuf + got, 4 - got)) <= 0)
+		if ((n = read(FD_REQ, lenbuf + got, 4 - got)) <= 0)
 			_exit(n == 0 && got == 0 ? 0 : 1);
 		got += (size_t)n;
 	}
@@ -151,13 +150,70 @@ child_spare(struct lua_app *app, int reqfd, int outfd, pid_t parent)
 		_exit(1);
 	memcpy(msg, lenbuf, 4);
 	while (got < len) {
-		if ((n = read(reqfd, msg + got, len - got)) <= 0)
+		if ((n = read(FD_REQ, msg + got, len - got)) <= 0)
 			_exit(1);
 		got += (size_t)n;
 	}
-	if (wire_unpack(msg, len, &req) == -1)
+	if (wire_unpack(msg, len, req) == -1)
 		_exit(1);
+	return 1;
+}
+
+void
+child_spare(struct lua_app *app, int reqfd, int outfd, pid_t parent)
+{
+	struct request	 req;
+	int		 want[FD_NSLOTS] = { outfd, reqfd, -1, -1 };
+
+	(void)app;
+	(void)parent;
+	/* As child_prepare: without the zygote's copy of our request pipe's
+	   other end, the end of file that retires an idle spare can come. */
+	if (fds_layout(want) == -1)
+		_exit(1);
+	(void)read_request(&req);
 	act(&req, FD_OUT);
+}
+
+/* A runner: answers one request after another, each followed by a
+   report; "retire" answers and exits, as a runner in doubt does. */
+void
+child_runner(struct lua_app *app, int reqfd, int outfd, int donefd,
+    pid_t parent)
+{
+	struct request		 req;
+	struct child_done	 done;
+	const char		*a;
+	int			 want[FD_NSLOTS] = { outfd, reqfd, -1, donefd };
+
+	(void)app;
+	(void)parent;
+	if (fds_layout(want) == -1)
+		_exit(1);
+	for (;;) {
+		(void)read_request(&req);
+		answer(&req, FD_OUT);
+		a = request_param(&req, "ACTION");
+		if (a != NULL && strcmp(a, "retire") == 0)
+			_exit(0);
+		memset(&done, 0, sizeof(done));
+		done.pages = 1;
+		write_all(FD_DONE, &done, sizeof(done));
+	}
+}
+
+void
+child_runner_setup(int max_requests, int verify)
+{
+	(void)max_requests;
+	(void)verify;
+}
+
+int
+child_runner_probe(char *err, size_t errlen)
+{
+	snprintf(err, errlen, "a fake child");
+	return -1;
 }
 
 struct request *
