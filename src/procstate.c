@@ -337,8 +337,13 @@ procstate_restore(struct procstate *ps, const char **why)
 	if (restore_limits(ps, why) == -1)
 		return -1;
 	drain_pending();
-	(void)sigprocmask(SIG_SETMASK, &ps->mask, NULL);
 	return 0;
+}
+
+void
+procstate_restore_mask(const struct procstate *ps)
+{
+	(void)sigprocmask(SIG_SETMASK, &ps->mask, NULL);
 }
 
 void

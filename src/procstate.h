@@ -26,13 +26,18 @@ struct procstate	*procstate_new(void);
  */
 int			 procstate_capture(struct procstate *, int keep_below);
 /*
- * Puts the recorded state back (call with every signal blocked: the mask
- * is restored last).  Returns 0, or -1 with why set to what could not be
- * restored ("2 threads", "descriptor 3 replaced", ...): discard the
- * process.
+ * Puts the recorded state back but the signal mask (call with every
+ * signal blocked; pending ones are dropped).  Returns 0, or -1 with why
+ * set to what could not be restored ("2 threads", "descriptor 3
+ * replaced", ...): discard the process.
  */
 int			 procstate_restore(struct procstate *,
 			    const char **why);
+/*
+ * Then the mask, last: a runner puts its memory back in between, since
+ * the system calls of a restore write (errno, at least).
+ */
+void			 procstate_restore_mask(const struct procstate *);
 void			 procstate_free(struct procstate *);
 
 #endif

@@ -86,13 +86,39 @@ first_free(void)
 	return fd;
 }
 
+/* The /proc/self/maps line of the mapping that holds p, for a log line. */
+static void
+mapping_of(const void *p, char *line, size_t len)
+{
+	unsigned long	a, b;
+	FILE		*f;
+
+	snprintf(line, len, "?");
+	if ((f = fopen("/proc/self/maps", "re")) == NULL)
+		return;
+	while (fgets(line, (int)len, f) != NULL)
+		if (sscanf(line, "%lx-%lx", &a, &b) == 2 &&
+		    (uintptr_t)p >= a && (uintptr_t)p < b) {
+			line[strcspn(line, "\n")] = '\0';
+			fclose(f);
+			return;
+		}
+	fclose(f);
+	snprintf(line, len, "?");
+}
+
 /* Puts memory and process state back: 0, or -1 with why (retire). */
 static int
 reset(struct snapshot *snap, struct procstate *ps, struct child_done *d,
     const char **why)
 {
-	long	pages;
+	void	*first = NULL;
+	long	 pages;
+	char	 line[256];
 
+	/* Process state first: its system calls write (errno, at least). */
+	if (procstate_restore(ps, why) == -1)
+		return -1;
 	if ((pages = snapshot_reset(snap, RESET_MAX_PAGES)) == -1) {
 		*why = errno == E2BIG ? "the request wrote more than "
 		    "16 MiB (replacing is cheaper than copying)" :
@@ -101,12 +127,13 @@ reset(struct snapshot *snap, struct procstate *ps, struct child_done *d,
 		return -1;
 	}
 	d->pages = (uint32_t)pages;
-	if (procstate_restore(ps, why) == -1)
-		return -1;
-	if (verify && (d->differ = (uint32_t)snapshot_verify(snap)) != 0)
+	if (verify && (d->differ = (uint32_t)snapshot_verify(snap,
+	    &first)) != 0) {
+		mapping_of(first, line, sizeof(line));
 		log_msg(LOG_LVL_ERROR, NULL, "reset_verify: runner %ld: %u pages "
-		    "differ from the snapshot after a reset", (long)getpid(),
-		    d->differ);
+		    "differ from the snapshot after a reset, the first at %p "
+		    "in %s", (long)getpid(), d->differ, first, line);
+	}
 	return 0;
 }
 
@@ -165,6 +192,7 @@ child_runner(struct lua_app *app, int reqfd, int outfd, int donefd,
 			    "requests: %s", (long)getpid(), served, why);
 			_exit(0);
 		}
+		procstate_restore_mask(ps);
 		if (served >= max_requests)
 			_exit(0);	/* runner_max_requests */
 		(void)getrusage(RUSAGE_SELF, &ru);
@@ -197,7 +225,7 @@ probe_self(char *err, size_t errlen)
 		    strerror(errno) : "no page written found");
 		return -1;
 	}
-	if (probe_static != 7 || snapshot_verify(snap) != 0) {
+	if (probe_static != 7 || snapshot_verify(snap, NULL) != 0) {
 		snprintf(err, errlen, "reset: memory differs from the "
 		    "snapshot");
 		return -1;

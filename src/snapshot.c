@@ -20,6 +20,12 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/userfaultfd.h>
+#if defined(__has_include)
+#if __has_include(<sys/rseq.h>)
+#include <sys/rseq.h>		/* glibc >= 2.35: __rseq_offset, __rseq_size */
+#define HAVE_RSEQ_AREA	1
+#endif
+#endif
 
 #include "snapshot.h"
 
@@ -89,6 +95,12 @@ struct snapshot {
 	char			*maps_buf;	/* MAPS_MAX, shared */
 	int			 statm;		/* /proc/self/statm */
 	unsigned long		 vmsize;	/* pages, as statm said */
+	/*
+	 * The thread's rseq area: the kernel's to write (the CPU it runs
+	 * on), at any time.  Never put back, never compared.
+	 */
+	uintptr_t		 rseq;
+	size_t			 rseq_len;
 	struct page_region	 vec[SCAN_VEC];
 };
 
@@ -206,7 +218,7 @@ snapshot_probe(char *err, size_t errlen)
 		(void)fail(err, errlen, "PAGEMAP_SCAN: 2 pages written, %ld "
 		    "found%s%s", n, n == -1 ? ": " : "", n == -1 ?
 		    strerror(errno) : "");
-	else if (snapshot_verify(s) != 0)
+	else if (snapshot_verify(s, NULL) != 0)
 		(void)fail(err, errlen, "reset: pages differ from the "
 		    "snapshot");
 	else
@@ -568,6 +580,13 @@ snapshot_self(char *err, size_t errlen)
 			s->n++;
 		}
 	s->brk = (uintptr_t)syscall(SYS_brk, 0);
+#ifdef HAVE_RSEQ_AREA
+	if (__rseq_size > 0 && __rseq_size <= 64) {
+		s->rseq = (uintptr_t)__builtin_thread_pointer() +
+		    (uintptr_t)__rseq_offset;
+		s->rseq_len = __rseq_size;
+	}
+#endif
 	if ((s->statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)) ==
 	    -1) {
 		(void)fail(err, errlen, "/proc/self/statm: %s",
@@ -649,6 +668,22 @@ maps_restore(struct snapshot *s)
 	return 0;
 }
 
+/* Copies [start, end) back from src, but the rseq area. */
+static void
+copy_back(const struct snapshot *s, uint64_t start, uint64_t end,
+    const char *src)
+{
+	char	keep[64];
+
+	if (s->rseq_len == 0 || s->rseq < start || s->rseq >= end) {
+		memcpy((void *)(uintptr_t)start, src, end - start);
+		return;
+	}
+	memcpy(keep, (void *)s->rseq, s->rseq_len);
+	memcpy((void *)(uintptr_t)start, src, end - start);
+	memcpy((void *)s->rseq, keep, s->rseq_len);
+}
+
 /*
  * Copies back the pages written in range i, a scan's worth at a time,
  * and protects them again: 0, or -1 (errno; E2BIG past max_pages).
@@ -674,8 +709,8 @@ reset_range(struct snapshot *s, size_t i, size_t *pages, size_t max_pages)
 				errno = E2BIG;
 				return -1;
 			}
-			memcpy((void *)(uintptr_t)d->start, s->view +
-			    s->off[i] + (d->start - base), d->end - d->start);
+			copy_back(s, d->start, d->end, s->view + s->off[i] +
+			    (d->start - base));
 			if (lo == 0)
 				lo = d->start;
 			hi = d->end;
@@ -715,8 +750,22 @@ snapshot_reset(struct snapshot *s, size_t max_pages)
 	return (long)pages;
 }
 
+/* Whether the page at p differs from its copy q, the rseq area aside. */
+static int
+page_differs(const struct snapshot *s, const char *p, const char *q)
+{
+	size_t	at;
+
+	if (s->rseq_len == 0 || s->rseq < (uintptr_t)p ||
+	    s->rseq >= (uintptr_t)p + page_size)
+		return memcmp(p, q, page_size) != 0;
+	at = s->rseq - (uintptr_t)p;
+	return memcmp(p, q, at) != 0 || memcmp(p + at + s->rseq_len,
+	    q + at + s->rseq_len, page_size - at - s->rseq_len) != 0;
+}
+
 size_t
-snapshot_verify(const struct snapshot *s)
+snapshot_verify(const struct snapshot *s, void **first)
 {
 	const char	*p, *q;
 	size_t		 i, o, diff = 0;
@@ -725,8 +774,9 @@ snapshot_verify(const struct snapshot *s)
 		p = s->r[i].start;
 		q = s->view + s->off[i];
 		for (o = 0; o < s->r[i].len; o += page_size)
-			if (memcmp(p + o, q + o, page_size) != 0)
-				diff++;
+			if (page_differs(s, p + o, q + o) && diff++ == 0 &&
+			    first != NULL)
+				*first = (void *)(uintptr_t)(p + o);
 	}
 	return diff;
 }

@@ -55,8 +55,11 @@ struct snapshot	*snapshot_self(char *err, size_t errlen);
  * the process must be discarded, not reused.
  */
 long		 snapshot_reset(struct snapshot *, size_t max_pages);
-/* Pages that differ from the snapshot now (reset_verify). */
-size_t		 snapshot_verify(const struct snapshot *);
+/*
+ * Pages that differ from the snapshot now (reset_verify); the first one's
+ * address in *first, if any and first is not NULL.
+ */
+size_t		 snapshot_verify(const struct snapshot *, void **first);
 /* Frees it (the ranges stay as they are, unprotected). */
 void		 snapshot_free(struct snapshot *);
 

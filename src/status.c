@@ -37,6 +37,8 @@ struct family {
 	const char	*help;
 };
 
+static int	runners;	/* the isolation this worker runs: reset */
+
 static const char *const class_names[] = { "1xx", "2xx", "3xx", "4xx", "5xx" };
 
 const char *
@@ -106,8 +108,8 @@ render_json(const struct pool_conf *p, const struct stats_snapshot *s,
 	    json_integer((json_int_t)s->counters[STATS_FORKED]));
 	json_object_set_new(o, "spare_waits",
 	    json_integer((json_int_t)s->counters[STATS_SPARE_WAITS]));
-	json_object_set_new(o, "isolation", json_string(p->isolation ==
-	    CONF_ISOLATION_RESET ? "reset" : "fork"));
+	json_object_set_new(o, "isolation", json_string(runners ? "reset" :
+	    "fork"));
 	json_object_set_new(o, "resets",
 	    json_integer((json_int_t)s->counters[STATS_RESETS]));
 	json_object_set_new(o, "reset_pages",
@@ -343,6 +345,12 @@ status_render(const struct pool_conf *p, const struct stats_snapshot *s,
 }
 
 /* Whether the query string holds the word (alone or as word=...). */
+void
+status_set_isolation(int on)
+{
+	runners = on;
+}
+
 static int
 query_has(const char *qs, const char *word)
 {

@@ -23,6 +23,8 @@ enum status_format {
  * The query string picks the format (json, openmetrics, prometheus) and
  * adds the per-worker lines (full).
  */
+/* The worker runs isolation = reset (1) or fork (0), for the status. */
+void	status_set_isolation(int runners);
 int	status_answer(const struct pool_conf *, const struct request *,
 	    struct buf *out);
 /* The status page for s, body only: 0 or -1 (ENOMEM). */

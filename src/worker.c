@@ -29,6 +29,7 @@
 #include "scgi.h"
 #include "slowlog.h"
 #include "stats.h"
+#include "status.h"
 #include "worker.h"
 
 #define NPRIORITIES	3	/* 0 first ... 2: forking spares, when idle */
@@ -187,6 +188,7 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 	signal(SIGUSR1, SIG_IGN);
 	if ((w.app = worker_prepare(pool, &w.runners)) == NULL)
 		exit(3);
+	status_set_isolation(w.runners);
 	/* After the drop: a credential change clears the death signal. */
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != master)

@@ -29,6 +29,7 @@ INTEGRATION_BOTH_TESTS = \
 	tests/integration/head-raw.sh \
 	tests/integration/head.sh \
 	tests/integration/header-injection.sh \
+	tests/integration/isolation-process.sh \
 	tests/integration/isolation-random.sh \
 	tests/integration/isolation-state.sh \
 	tests/integration/json-encode-error.sh \
@@ -137,13 +138,17 @@ dist_check_SCRIPTS = $(INTEGRATION_TESTS)
 
 # The Lua C module lua-c-module.sh requires: a shared object, which
 # automake has no primary for without libtool, so a rule of its own.
-check_DATA = tests/integration/testmod.so
+check_DATA = tests/integration/testmod.so tests/integration/probemod.so
 tests/integration/testmod.so: tests/integration/testmod.c
 	$(AM_V_CC)$(MKDIR_P) tests/integration && $(CC) $(CPPFLAGS) $(CFLAGS) \
 	    $(WARN_CFLAGS) $(LUA_CFLAGS) -shared -fPIC -o $@ \
 	    $(srcdir)/tests/integration/testmod.c
-CLEANFILES += tests/integration/testmod.so
-EXTRA_DIST += tests/integration/testmod.c
+tests/integration/probemod.so: tests/integration/probemod.c
+	$(AM_V_CC)$(MKDIR_P) tests/integration && $(CC) $(CPPFLAGS) $(CFLAGS) \
+	    $(WARN_CFLAGS) $(LUA_CFLAGS) -shared -fPIC -pthread -o $@ \
+	    $(srcdir)/tests/integration/probemod.c
+CLEANFILES += tests/integration/testmod.so tests/integration/probemod.so
+EXTRA_DIST += tests/integration/testmod.c tests/integration/probemod.c
 dist_check_DATA = \
 	tests/integration/lib.sh \
 	tests/integration/metrics-check.awk \
@@ -154,6 +159,7 @@ dist_check_DATA = \
 	tests/integration/apps/host.lua \
 	tests/integration/apps/isolation.lua \
 	tests/integration/apps/limits.lua \
+	tests/integration/apps/probe.lua \
 	tests/integration/apps/syntax-error.lua
 
 # The same behaviours over SCGI: tests/integration/NAME-scgi.sh is a

@@ -35,7 +35,10 @@ assert_status 200
 assert_json .sum 5
 http GET /b > "$TMP/b"
 assert_status 200
-pid_a=$(jq .pid < "$TMP/a")
-pid_b=$(jq .pid < "$TMP/b")
-[ "$pid_a" != "$pid_b" ] || fail "both requests ran in process $pid_a"
+sole_worker
+for f in a b; do
+	pid=$(jq .pid < "$TMP/$f")
+	[ "$pid" != "$worker" ] || fail "request $f ran in the worker"
+	[ "$pid" != "$(zygote_of "$worker")" ] || fail "request $f ran in the zygote"
+done
 stop_fcgiserve

@@ -3,9 +3,10 @@
 # leave their spares behind: the zygote forks what was asked, and the
 # worker keeps spare_children of them, no more.  (Before, a burst of
 # abandoned requests left that many extra idle children for good.)
+# (Spares are the fork mode's: isolation = fork.)
 . "$(dirname "$0")/lib.sh" || exit 99
 requires curl jq
-start_stack api.lua workers=1 spare_children=1 max_children=8 \
+start_stack api.lua isolation=fork workers=1 spare_children=1 max_children=8 \
     status_path=/fcgiserve-status
 
 sole_worker

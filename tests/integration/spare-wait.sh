@@ -4,9 +4,10 @@
 # the worker forking.  A zygote that sends nothing while requests wait
 # (here: stopped with SIGSTOP) is killed after 2 s; the waiting requests
 # are then forked by the worker and answered, and a new zygote takes over.
+# (Spares are the fork mode's: isolation = fork.)
 . "$(dirname "$0")/lib.sh" || exit 99
 requires curl jq
-start_stack api.lua workers=1 spare_children=1 max_children=4 \
+start_stack api.lua isolation=fork workers=1 spare_children=1 max_children=4 \
     status_path=/fcgiserve-status
 
 sole_worker

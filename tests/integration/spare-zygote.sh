@@ -2,9 +2,10 @@
 # Spares are forked by the worker's zygote, yet are the worker's own
 # children, each leading its own process group; an idle spare answers the
 # next request; a zygote that dies is replaced and requests carry on.
+# (Spares are the fork mode's: isolation = fork.)
 . "$(dirname "$0")/lib.sh" || exit 99
 requires curl jq
-start_stack api.lua workers=1 spare_children=2
+start_stack api.lua isolation=fork workers=1 spare_children=2
 
 sole_worker
 zygote() { zygote_of "$worker"; }

@@ -53,7 +53,8 @@ restore(void)
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);	/* as a runner does */
-	rc = procstate_restore(ps, &why);
+	if ((rc = procstate_restore(ps, &why)) == 0)
+		procstate_restore_mask(ps);
 	return rc;
 }
 

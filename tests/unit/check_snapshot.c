@@ -77,9 +77,9 @@ START_TEST(test_exact)
 	m[10 * pg + 100] ^= 1;
 	memset(m + 11 * pg, 0, pg);
 	m[40 * pg + pg - 1] ^= 1;
-	ck_assert_uint_eq(snapshot_verify(s), 4);
+	ck_assert_uint_eq(snapshot_verify(s, NULL), 4);
 	ck_assert_int_eq(snapshot_reset(s, NPAGES), 4);
-	ck_assert_uint_eq(snapshot_verify(s), 0);
+	ck_assert_uint_eq(snapshot_verify(s, NULL), 0);
 	ck_assert_int_eq(m[3 * pg], was);
 	ck_assert_int_eq(snapshot_reset(s, NPAGES), 0);
 }
@@ -99,7 +99,7 @@ START_TEST(test_not_the_union)
 		m[(size_t)(7 + round % 50) * pg] ^= 1;
 		ck_assert_int_eq(snapshot_reset(s, NPAGES), 1);
 	}
-	ck_assert_uint_eq(snapshot_verify(s), 0);
+	ck_assert_uint_eq(snapshot_verify(s, NULL), 0);
 }
 END_TEST
 
@@ -134,7 +134,7 @@ START_TEST(test_kernel_write)
 	ck_assert_int_eq(read(fd, m + 20 * pg, 16), 16);
 	close(fd);
 	ck_assert_int_eq(snapshot_reset(s, NPAGES), 1);
-	ck_assert_uint_eq(snapshot_verify(s), 0);
+	ck_assert_uint_eq(snapshot_verify(s, NULL), 0);
 }
 END_TEST
 
@@ -195,7 +195,7 @@ START_TEST(test_two_ranges)
 	m[12 * pg] ^= 1;
 	m[30 * pg] ^= 1;
 	ck_assert_int_eq(snapshot_reset(s, NPAGES), 3);
-	ck_assert_uint_eq(snapshot_verify(s), 0);
+	ck_assert_uint_eq(snapshot_verify(s, NULL), 0);
 	ck_assert_int_eq(m[10 * pg], (char)(gap ^ 1));
 }
 END_TEST
@@ -242,7 +242,7 @@ whole_process(void)
 			return 4;
 		if (sbrk(0) != brk0)
 			return 5;
-		if (snapshot_verify(self) != 0)
+		if (snapshot_verify(self, NULL) != 0)
 			return 6;
 	}
 	if (first[0] != first[1])
