@@ -29,7 +29,6 @@ INTEGRATION_BOTH_TESTS = \
 	tests/integration/head-raw.sh \
 	tests/integration/head.sh \
 	tests/integration/header-injection.sh \
-	tests/integration/isolation-process.sh \
 	tests/integration/isolation-random.sh \
 	tests/integration/isolation-state.sh \
 	tests/integration/json-encode-error.sh \
@@ -95,7 +94,7 @@ INTEGRATION_BOTH_TESTS = \
 # - request children, the zygote and the worker's memory, whatever
 #   brought the request: child-*-limit.sh, child-open-files.sh, spare-*.sh,
 #   slowlog-zygote.sh, template-hugepages.sh, sanitizer-child.sh,
-#   lua-c-module.sh;
+#   lua-c-module.sh, isolation-process.sh, reset-verify.sh;
 # - the error log's format, whatever the protocol: error-log-json.sh.
 INTEGRATION_ONCE_TESTS = \
 	tests/integration/allow-root.sh \
@@ -113,6 +112,7 @@ INTEGRATION_ONCE_TESTS = \
 	tests/integration/configtest-unknown-key.sh \
 	tests/integration/error-log-json.sh \
 	tests/integration/fcgi-abort-request.sh \
+	tests/integration/isolation-process.sh \
 	tests/integration/keepalive.sh \
 	tests/integration/limit-requests-per-connection.sh \
 	tests/integration/listen-owner.sh \
@@ -121,6 +121,7 @@ INTEGRATION_ONCE_TESTS = \
 	tests/integration/nonroot-identity.sh \
 	tests/integration/reload-listen.sh \
 	tests/integration/reload-pools.sh \
+	tests/integration/reset-verify.sh \
 	tests/integration/sanitizer-child.sh \
 	tests/integration/scale-out.sh \
 	tests/integration/scgi-connections.sh \
