@@ -66,6 +66,15 @@ struct pm_scan_arg {
 #define PM_SCAN_CHECK_WPASYNC	(1 << 1)
 #endif
 
+/* AddressSanitizer's shadow: terabytes of private writable mappings. */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN	1
+#endif
+#endif
+
 #define SCAN_VEC	256	/* regions per PAGEMAP_SCAN call */
 #define MAPS_MAX	(256 * 1024)	/* /proc/self/maps, read at once */
 #define MAPS_SLACK	16	/* mappings snapshot_self itself adds */
@@ -538,7 +547,7 @@ snapshot_self(char *err, size_t errlen)
 	uintptr_t	 a, b;
 	int		 anon;
 
-#if defined(__SANITIZE_ADDRESS__)
+#ifdef UNDER_ASAN
 	(void)fail(err, errlen, "not in an AddressSanitizer build");
 	return NULL;
 #endif
@@ -581,10 +590,14 @@ snapshot_self(char *err, size_t errlen)
 		}
 	s->brk = (uintptr_t)syscall(SYS_brk, 0);
 #ifdef HAVE_RSEQ_AREA
+	/*
+	 * glibc registers 32 bytes (and says 20 in __rseq_size); newer
+	 * kernels write node_id and mm_cid beyond the 20: keep all 32.
+	 */
 	if (__rseq_size > 0 && __rseq_size <= 64) {
 		s->rseq = (uintptr_t)__builtin_thread_pointer() +
 		    (uintptr_t)__rseq_offset;
-		s->rseq_len = __rseq_size;
+		s->rseq_len = __rseq_size < 32 ? 32 : __rseq_size;
 	}
 #endif
 	if ((s->statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)) ==
