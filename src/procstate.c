@@ -46,7 +46,11 @@ struct procstate {
 	int			 task_fd;	/* /proc/self/task: threads */
 	int			 status_fd;	/* /proc/self/status */
 	int			 cwd_fd;	/* O_PATH */
-	int			 own[3];	/* the three above, sorted */
+	int			 limits_fd;	/* /proc/self/limits */
+	int			 own[4];	/* the four above, sorted */
+	pid_t			 pid;
+	char			 limits[4096];	/* its text, captured */
+	ssize_t			 limits_len;
 	struct sigaction	 sa[NSIG];
 	uint64_t		 ign, cgt;	/* SigIgn, SigCgt */
 	sigset_t		 mask;
@@ -67,7 +71,7 @@ fdinfo_get(int fd, struct fdinfo *fi)
 	fi->dev = st.st_dev;
 	fi->ino = st.st_ino;
 	fi->mode = st.st_mode;
-	fi->flags = fcntl(fd, F_GETFL);
+	fi->flags = fd < FD_FIRST_FREE ? fcntl(fd, F_GETFL) : 0;
 	return 0;
 }
 
@@ -119,7 +123,7 @@ procstate_new(void)
 	    MAP_ANONYMOUS, -1, 0);
 	if (ps == MAP_FAILED)
 		return NULL;
-	ps->task_fd = ps->status_fd = ps->cwd_fd = -1;
+	ps->task_fd = ps->status_fd = ps->cwd_fd = ps->limits_fd = -1;
 	return ps;
 }
 
@@ -142,12 +146,22 @@ procstate_capture(struct procstate *ps, int keep_below)
 	    (ps->status_fd = open_above("/proc/self/status", O_RDONLY,
 	    keep_below)) == -1 ||
 	    (ps->cwd_fd = open_above(".", O_PATH | O_DIRECTORY,
+	    keep_below)) == -1 ||
+	    (ps->limits_fd = open_above("/proc/self/limits", O_RDONLY,
 	    keep_below)) == -1)
 		return -1;
 	ps->own[0] = ps->task_fd;
 	ps->own[1] = ps->status_fd;
 	ps->own[2] = ps->cwd_fd;
-	qsort(ps->own, 3, sizeof(int), cmp_int);
+	ps->own[3] = ps->limits_fd;
+	qsort(ps->own, 4, sizeof(int), cmp_int);
+	ps->pid = getpid();
+	if ((ps->limits_len = pread(ps->limits_fd, ps->limits,
+	    sizeof(ps->limits), 0)) <= 0 ||
+	    ps->limits_len == (ssize_t)sizeof(ps->limits)) {
+		errno = EIO;
+		return -1;
+	}
 	for (sig = 1; sig < NSIG; sig++)
 		(void)sigaction(sig, NULL, &ps->sa[sig]);
 	if (sig_masks(ps->status_fd, &ps->ign, &ps->cgt) == -1) {
@@ -181,9 +195,9 @@ failed(struct procstate *ps, const char **why, const char *fmt, ...)
 	return -1;
 }
 
-/* Kills and reaps every child: 0, or -1 when some would not go. */
+/* Kills and reaps every child of pid: 0, or -1 when some would not go. */
 static int
-reap_children(void)
+reap_children(pid_t self)
 {
 	char	 path[64], list[4096], *p, *end;
 	long	 pid;
@@ -191,13 +205,14 @@ reap_children(void)
 	ssize_t	 n;
 	int	 fd, round, killed;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%ld/children",
-	    (long)getpid());
 	for (round = 0; round < REAP_ROUNDS; round++) {
 		while ((r = waitpid(-1, NULL, WNOHANG)) > 0)
 			;
 		if (r == -1 && errno == ECHILD)
 			return 0;
+		if (round == 0)
+			snprintf(path, sizeof(path),
+			    "/proc/self/task/%ld/children", (long)self);
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 			return -1;
 		n = read(fd, list, sizeof(list) - 1);
@@ -225,7 +240,7 @@ close_request_fds(const struct procstate *ps)
 {
 	int	from = ps->keep_below, i;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		if (ps->own[i] > from)
 			fds_close_range(from, ps->own[i] - 1);
 		if (ps->own[i] >= from)
@@ -255,7 +270,9 @@ restore_fds(struct procstate *ps, const char **why)
 		if (now.dev != ps->fds[fd].dev || now.ino != ps->fds[fd].ino ||
 		    now.mode != ps->fds[fd].mode)
 			return failed(ps, why, "descriptor %d replaced", fd);
-		if (now.flags != ps->fds[fd].flags &&
+		/* Flags matter for the pipes and the log, not for the
+		   process's own /proc and userfaultfd descriptors. */
+		if (fd < FD_FIRST_FREE && now.flags != ps->fds[fd].flags &&
 		    fcntl(fd, F_SETFL, ps->fds[fd].flags) == -1)
 			return failed(ps, why, "descriptor %d flags", fd);
 	}
@@ -295,12 +312,21 @@ drain_pending(void)
 			break;
 }
 
+/*
+ * One read of /proc/self/limits says whether any limit changed; only then
+ * is each one looked at.
+ */
 static int
 restore_limits(struct procstate *ps, const char **why)
 {
 	struct rlimit	now;
+	char		text[sizeof(ps->limits)];
+	ssize_t		n;
 	int		r;
 
+	n = pread(ps->limits_fd, text, sizeof(text), 0);
+	if (n == ps->limits_len && memcmp(text, ps->limits, (size_t)n) == 0)
+		return 0;
 	for (r = 0; r < RLIM_NLIMITS; r++) {
 		if (getrlimit(r, &now) == -1)
 			continue;
@@ -320,7 +346,7 @@ procstate_restore(struct procstate *ps, const char **why)
 	struct stat			st;
 
 	*why = NULL;
-	if (reap_children() == -1)
+	if (reap_children(ps->pid) == -1)
 		return failed(ps, why, "children would not go (%d)", errno);
 	if (fstat(ps->task_fd, &st) == -1)
 		return failed(ps, why, "thread count unreadable (%d)", errno);
@@ -357,5 +383,7 @@ procstate_free(struct procstate *ps)
 		close(ps->status_fd);
 	if (ps->cwd_fd != -1)
 		close(ps->cwd_fd);
+	if (ps->limits_fd != -1)
+		close(ps->limits_fd);
 	munmap(ps, sizeof(*ps));
 }

@@ -23,6 +23,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "buf.h"
 #include "child.h"
 #include "fds.h"
@@ -145,7 +146,7 @@ child_runner(struct lua_app *app, int reqfd, int outfd, int donefd,
 	struct procstate	*ps;
 	struct child_done	 done;
 	struct rusage		 ru, last;
-	ucontext_t		 main_ctx, req_ctx;
+	ucontext_t		 main_ctx, req_ctx, start_ctx;
 	sigset_t		 all;
 	const char		*why = NULL;
 	char			 err[256], *stack;
@@ -164,6 +165,9 @@ child_runner(struct lua_app *app, int reqfd, int outfd, int donefd,
 	}
 	the_app = app;
 	the_result = &result;
+	/* The allocator's first region, in the snapshot: not a mapping
+	   made (and removed) by every request. */
+	arena_free(arena_malloc(1));
 	if ((snap = snapshot_self(err, sizeof(err))) == NULL ||
 	    procstate_capture(ps, first_free()) == -1) {
 		/* The worker probed this: only a fault gets here. */
@@ -173,9 +177,10 @@ child_runner(struct lua_app *app, int reqfd, int outfd, int donefd,
 	}
 	(void)getrusage(RUSAGE_SELF, &last);
 	sigfillset(&all);
+	if (getcontext(&start_ctx) == -1)
+		_exit(1);
 	for (;;) {
-		if (getcontext(&req_ctx) == -1)
-			_exit(1);
+		req_ctx = start_ctx;
 		req_ctx.uc_stack.ss_sp = stack;
 		req_ctx.uc_stack.ss_size = REQUEST_STACK;
 		req_ctx.uc_link = &main_ctx;

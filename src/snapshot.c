@@ -582,7 +582,12 @@ snapshot_self(char *err, size_t errlen)
 	}
 	s->maps_buf = buf;
 	for (line = buf; (nl = strchr(line, '\n')) != NULL; line = nl + 1)
-		if (restorable(line, &a, &b, &anon)) {
+		if (!restorable(line, &a, &b, &anon))
+			continue;
+		else if (s->n > 0 && (uintptr_t)s->r[s->n - 1].start +
+		    s->r[s->n - 1].len == a && s->sparse[s->n - 1] == anon)
+			s->r[s->n - 1].len += b - a;	/* one scan for both */
+		else {
 			s->r[s->n].start = (void *)a;
 			s->r[s->n].len = b - a;
 			s->sparse[s->n] = (unsigned char)anon;

@@ -8,7 +8,7 @@
 # spare is left.  A runner (isolation = reset) holds, besides, its
 # request pipe (4) and its done pipe (6), and what it puts itself back
 # with: its userfaultfd, /proc/self/pagemap and statm, and, for its
-# process state, /proc/self/task, /proc/self/status and its working
+# process state, /proc/self/task, status and limits and its working
 # directory; never a socket.
 . "$(dirname "$0")/lib.sh" || exit 99
 requires curl
@@ -74,7 +74,7 @@ run() {
 			[ "$f" -ge 7 ] || [ "$f" -eq 5 ] || continue
 			t=$(readlink "/proc/$1/fd/$f")
 			case $t in
-			/proc/*/task|/proc/*/status|/proc/*/pagemap|/proc/*/statm)
+			/proc/*/task|/proc/*/status|/proc/*/pagemap|/proc/*/statm|/proc/*/limits)
 				echo "${t##*/}" ;;
 			*userfaultfd*) echo userfaultfd ;;
 			/*)	[ -d "$t" ] && echo directory || echo "$t" ;;
@@ -86,13 +86,13 @@ run() {
 	for pid in $(cat "$TMP/one.pid" "$TMP/two.pid"); do
 		fds=$(ls "/proc/$pid/fd" | sort -n | tr '\n' ' ')
 		if [ "$mode" = reset ]; then
-			assert_match '^0 1 2 3 4 5 6 7 8 9 10 11 $' "$fds" \
+			assert_match '^0 1 2 3 4 5 6 7 8 9 10 11 12 $' "$fds" \
 			    "descriptors of runner $pid (5: no slow log here)"
 			assert_match '^pipe:' "$(readlink "/proc/$pid/fd/4")" \
 			    "fd 4 of runner $pid"
 			assert_match '^pipe:' "$(readlink "/proc/$pid/fd/6")" \
 			    "fd 6 of runner $pid"
-			assert_eq "directory pagemap statm status task userfaultfd " \
+			assert_eq "directory limits pagemap statm status task userfaultfd " \
 			    "$(runner_own "$pid")" "the runner's own descriptors"
 		else
 			assert_eq "0 1 2 3 " "$fds" "descriptors of request child $pid"
