@@ -23,6 +23,7 @@
 #include "slowlog.h"
 #include "wire.h"
 
+#define CHILD_ANSWER_RESERVE	(64 * 1024)
 #define CHILD_DEATH_SIG	SIGTERM		/* sent by the kernel when the
 					   worker dies */
 
@@ -183,7 +184,9 @@ child_answer(struct lua_app *app, const struct request *req)
 	int			rc;
 
 	memset(&head, 0, sizeof(head));
-	if (buf_add(&out, &head, sizeof(head)) == -1)
+	/* Most answers fit: no copy as it grows (only pages written cost). */
+	if (buf_reserve(&out, CHILD_ANSWER_RESERVE) == -1 ||
+	    buf_add(&out, &head, sizeof(head)) == -1)
 		return -1;
 	slowlog_child_request(req);
 	head.status = (uint32_t)lua_app_handle(app, req, &out);

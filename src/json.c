@@ -558,10 +558,18 @@ tree_digits(json_t *j, int digits)
 	return digits;
 }
 
+/* jansson writes token by token: copy at once while there is room. */
 static int
 dump_to_buf(const char *data, size_t len, void *arg)
 {
-	return buf_add(arg, data, len);
+	struct buf	*b = arg;
+
+	if (b->len + len >= b->cap)
+		return buf_add(b, data, len);
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+	return 0;
 }
 
 int
