@@ -206,12 +206,53 @@ static int	 counter = 41;
 static char	 table[3 * 4096] = "template";
 static void	*volatile sink;		/* keeps the compiler's hands off */
 
+/* Whether [p, p + len) is mapped at all. */
+static int
+mapped(void *p, size_t len)
+{
+	return msync(p, len, MS_ASYNC) == 0;
+}
+
+/*
+ * Mappings: one made after the snapshot is gone after a reset, a large
+ * one too; one of the snapshot's unmapped makes the reset fail (EPERM).
+ * 0, or the number of the check that failed (from 10).
+ */
+static int
+mappings(struct snapshot *self)
+{
+	char	*a, *b;
+
+	a = mmap(NULL, 8 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
+	b = mmap(NULL, 1 << 24, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
+	if (a == MAP_FAILED || b == MAP_FAILED)
+		return 10;
+	memset(a, 1, 8 * pg);
+	b[0] = 1;
+	if (snapshot_reset(self, 1000) < 0)
+		return 11;
+	if (snapshot_verify(self, NULL) != 0)
+		return 13;	/* before msync: a failed one writes errno */
+	if (mapped(a, 8 * pg) || mapped(b, 1 << 24))
+		return 12;		/* a request's mapping is left */
+	/* One of the snapshot's, unmapped: never a silent reset. */
+	if (munmap((void *)(((uintptr_t)table + pg - 1) & ~(pg - 1)), pg) ==
+	    -1)
+		return 14;
+	errno = 0;
+	if (snapshot_reset(self, 1000) != -1 || errno != EPERM)
+		return 15;
+	return 0;
+}
+
 /*
  * In a process of its own (its memory, check's included, is rolled back):
  * two "requests" each change globals, allocate (growing the break) and
  * write; after each reset everything is as in the snapshot, and the
- * second request's allocations land where the first one's did.  Exits 0,
- * or the number of the check that failed.
+ * second request's allocations land where the first one's did; then
+ * mappings (above).  Exits 0, or the number of the check that failed.
  */
 static int
 whole_process(void)
@@ -247,7 +288,7 @@ whole_process(void)
 	}
 	if (first[0] != first[1])
 		return 7;		/* the heap was not as before */
-	return 0;
+	return mappings(self);
 }
 
 START_TEST(test_whole_process)
