@@ -56,10 +56,11 @@ worker_prepare(const struct pool_conf *pool, int *runners)
 	priv_drop(pool);
 	child_set_limits(pool->child_memory_limit, pool->child_cpu_limit,
 	    pool->child_open_files);
-	if ((app = lua_app_load(pool->app, err, sizeof(err))) == NULL) {
-		log_msg(LOG_LVL_ERROR, NULL, "pool %s: %s", pool->name, err);
-		return NULL;
-	}
+	/*
+	 * Probed before the app is loaded, so a reset pool loads it without
+	 * transparent huge pages: a protected huge page written once is
+	 * 512 pages to copy back (and the heap's are madvised for fork).
+	 */
 	*runners = 0;
 	if (pool->isolation == CONF_ISOLATION_FORK)
 		log_msg(LOG_LVL_DEBUG, NULL, "pool %s: isolation fork",
@@ -70,10 +71,15 @@ worker_prepare(const struct pool_conf *pool, int *runners)
 		    err);
 	else {
 		*runners = 1;
+		(void)prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
 		child_runner_setup(pool->runner_max_requests,
 		    pool->reset_verify);
 		log_msg(LOG_LVL_DEBUG, NULL, "pool %s: isolation reset",
 		    pool->name);
+	}
+	if ((app = lua_app_load(pool->app, err, sizeof(err))) == NULL) {
+		log_msg(LOG_LVL_ERROR, NULL, "pool %s: %s", pool->name, err);
+		return NULL;
 	}
 	return app;
 }
