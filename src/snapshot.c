@@ -548,7 +548,7 @@ snapshot_self(char *err, size_t errlen)
 	int		 anon;
 
 #ifdef UNDER_ASAN
-	(void)fail(err, errlen, "not in an AddressSanitizer build");
+	(void)fail(err, errlen, "not in a build with -fsanitize=address");
 	return NULL;
 #endif
 	/*

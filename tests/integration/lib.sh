@@ -470,9 +470,9 @@ wait_fcgiserve_stopped() {
 	# worker or child) lands in its log: that is a failure, whatever the
 	# answers were.  SANITIZER_REPORTS_EXPECTED=1 opts out.
 	if [ "$SANITIZER_REPORTS_EXPECTED" != 1 ] &&
-	    grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' \
+	    grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' \
 	    "$FCGISERVE_LOG" 2>/dev/null; then
-		grep -E -A12 'AddressSanitizer|LeakSanitizer|runtime error:' \
+		grep -E -A12 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' \
 		    "$FCGISERVE_LOG" | head -40 >&2
 		fail "sanitizer report in the fcgiserve log"
 	fi
