@@ -37,7 +37,7 @@ enum conf_type {
 	T_LOG_LEVEL, T_LOG_FORMAT, T_ERROR_LOG, T_LISTEN, T_PROTOCOL, T_APP,
 	T_CLIENTS,
 	T_ACCESS_LOG, T_ACCESS_FORMAT, T_URI_PATH, T_TEXT, T_FILE,
-	T_BOOL, T_ISOLATION
+	T_BOOL, T_ISOLATION, T_SHARED_DICT
 };
 
 struct conf_key {
@@ -139,6 +139,9 @@ static const struct conf_key conf_keys[] = {
 	    1, 1000000000, "an integer from 1 to 1000000000" },
 	{ "reset_verify", SECT_POOL, T_BOOL, POFF(reset_verify), 0, 0,
 	    "yes or no" },
+	{ "shared_dict", SECT_POOL, T_SHARED_DICT, 0, 64 * 1024, 64ULL << 30,
+	    "a name (A-Z a-z 0-9 _, at most 63) and a size from 64k to 64g, "
+	    "e.g. 'cache 16m'" },
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -468,6 +471,39 @@ conf_bad(struct parser *p, const struct conf_key *k, const char *v)
 	    k->name, k->expect, SHOW, v);
 }
 
+/* "NAME SIZE", repeatable: one dictionary each, names unique per pool. */
+static int
+conf_set_shared_dict(struct parser *p, const struct conf_key *k,
+    const char *v)
+{
+	struct conf_shdict	*sd, **tail;
+	char			 name[64];
+	size_t			 n = strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "abcdefghijklmnopqrstuvwxyz0123456789_");
+	size_t			 size;
+
+	if (n == 0 || n >= sizeof(name) || v[n] != ' ' ||
+	    conf_parse_size(v + n + strspn(v + n, " "), &size) == -1 ||
+	    size < k->min || size > k->max)
+		return conf_bad(p, k, v);
+	memcpy(name, v, n);
+	name[n] = '\0';
+	for (tail = &p->pool->shared_dicts; (sd = *tail) != NULL;
+	    tail = &sd->next)
+		if (strcmp(sd->name, name) == 0)
+			return conf_perror(p, p->line, "shared_dict %s: "
+			    "already defined on line %d", name, sd->line);
+	if ((sd = calloc(1, sizeof(*sd))) == NULL ||
+	    (sd->name = strdup(name)) == NULL) {
+		free(sd);
+		return conf_perror(p, p->line, "out of memory");
+	}
+	sd->size = size;
+	sd->line = p->line;
+	*tail = sd;
+	return 0;
+}
+
 /* "127.0.0.1, ::1": each address parsed with inet_pton, no names. */
 static int
 conf_set_clients(struct parser *p, const struct conf_key *k, const char *v)
@@ -592,6 +628,8 @@ conf_set(struct parser *p, const struct conf_key *k, const char *v)
 			return conf_bad(p, k, v);
 		p->pool->access_format = (enum conf_access_format)i;
 		return 0;
+	case T_SHARED_DICT:
+		return conf_set_shared_dict(p, k, v);
 	case T_ISOLATION:
 		if ((i = conf_lookup(conf_isolations, 2, v)) == -1)
 			return conf_bad(p, k, v);
@@ -841,7 +879,7 @@ conf_line(struct parser *p, char *s)
 		    SHOW, key, sect, k == NULL ? "" : k->sect == SECT_GLOBAL ?
 		    " (it belongs in [global])" :
 		    " (it belongs in a [pool NAME] section)");
-	if (p->seen[i] != 0)
+	if (p->seen[i] != 0 && k->type != T_SHARED_DICT)
 		return conf_perror(p, p->line, "duplicate key '%s' in %s "
 		    "(first set on line %d)", key, sect, p->seen[i]);
 	if (conf_value(p, eq + 1, &val) == -1)
@@ -968,6 +1006,7 @@ void
 conf_free(struct conf *conf)
 {
 	struct pool_conf	*pool, *next;
+	struct conf_shdict	*sd;
 
 	if (conf == NULL)
 		return;
@@ -986,6 +1025,11 @@ conf_free(struct conf *conf)
 		free(pool->slowlog);
 		free(pool->listen_owner);
 		free(pool->listen_group);
+		while ((sd = pool->shared_dicts) != NULL) {
+			pool->shared_dicts = sd->next;
+			free(sd->name);
+			free(sd);
+		}
 		free(pool);
 	}
 	free(conf->path);

@@ -15,6 +15,14 @@ enum conf_log_format { CONF_LOG_TEXT, CONF_LOG_JSON };
 enum conf_access_format { CONF_ACCESS_JSON, CONF_ACCESS_COMBINED };
 enum conf_isolation { CONF_ISOLATION_RESET, CONF_ISOLATION_FORK };
 
+/* A shared_dict of a pool. */
+struct conf_shdict {
+	char			*name;
+	size_t			 size;
+	int			 line;
+	struct conf_shdict	*next;		/* in file order */
+};
+
 /* An address in allowed_clients. */
 struct conf_addr {
 	int		 family;	/* AF_INET or AF_INET6 */
@@ -68,6 +76,7 @@ struct pool_conf {
 						   kernel can) */
 	int			 runner_max_requests;	/* default 10000 */
 	int			 reset_verify;	/* compare after each reset */
+	struct conf_shdict	*shared_dicts;
 	struct pool_conf	*next;
 };
 

@@ -23,6 +23,7 @@
 #endif
 #include "lua_module.h"
 #include "lua_req.h"
+#include "lua_shdict.h"
 #include "response.h"
 #include "router.h"
 
@@ -292,6 +293,8 @@ lua_module_open(lua_State *L, const struct request **current)
 #endif
 	json_open(L);
 	lua_setfield(L, -2, "json");
+	lua_shdict_open(L);
+	lua_setfield(L, -2, "shared");
 	lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
 	lua_pushvalue(L, -2);
 	lua_setfield(L, -2, "fcgiserve");

@@ -38,6 +38,7 @@
 #include "master.h"
 #include "priv.h"
 #include "slowlog.h"
+#include "shdict.h"
 #include "stats.h"
 #include "worker.h"
 
@@ -199,6 +200,64 @@ stats_open(const struct conf *conf)
 
 	for (p = conf->pools; p != NULL; p = p->next)
 		(void)stats_pool_open(p->name, 4 * p->workers);	/* logs */
+}
+
+static int
+shdict_wanted(const char *pool, const char *name, void *arg)
+{
+	const struct conf		*conf = arg;
+	const struct pool_conf		*p;
+	const struct conf_shdict	*sd;
+
+	for (p = conf->pools; p != NULL; p = p->next)
+		for (sd = p->shared_dicts; sd != NULL; sd = sd->next)
+			if (strcmp(p->name, pool) == 0 &&
+			    strcmp(sd->name, name) == 0)
+				return 1;
+	return 0;
+}
+
+static void
+shdict_dropped(const char *pool, const char *name, void *arg)
+{
+	(void)arg;
+	log_msg(LOG_LVL_INFO, NULL, "pool %s: shared_dict %s dropped (no "
+	    "longer configured)", pool, name);
+}
+
+/*
+ * Each pool's shared dictionaries, made before its workers are forked so
+ * they all inherit them; kept with their items across a reload when the
+ * pool, name and size stay the same.
+ */
+static void
+shdicts_open(const struct conf *conf)
+{
+	const struct pool_conf		*p;
+	const struct conf_shdict	*sd;
+	int				 how;
+
+	for (p = conf->pools; p != NULL; p = p->next)
+		for (sd = p->shared_dicts; sd != NULL; sd = sd->next) {
+			if (shdict_open(p->name, sd->name, sd->size, &how) ==
+			    NULL)
+				log_msg(LOG_LVL_ERROR, NULL, "pool %s: "
+				    "shared_dict %s: cannot map %zu bytes: %s",
+				    p->name, sd->name, sd->size,
+				    strerror(errno));
+			else if (how != SHDICT_KEPT)
+				log_msg(LOG_LVL_INFO, NULL, "pool %s: "
+				    "shared_dict %s %s (%zu bytes)", p->name,
+				    sd->name, how == SHDICT_CREATED ?
+				    "created" : "resized, its items dropped",
+				    sd->size);
+			else
+				log_msg(LOG_LVL_INFO, NULL, "pool %s: "
+				    "shared_dict %s kept with its items",
+				    p->name, sd->name);
+		}
+	shdict_drop_unless(shdict_wanted, (void *)(uintptr_t)conf,
+	    shdict_dropped);
 }
 
 /* The counters of old's pools that no live configuration has any more. */
@@ -491,6 +550,7 @@ reload(void)
 	}
 	listener_commit(conf);
 	stats_open(conf);
+	shdicts_open(conf);
 	g->next = cur;
 	cur = g;
 	log_info("reload: configuration #%u loaded; starting %d workers",
@@ -756,6 +816,7 @@ master_run(struct conf *conf)
 		fatal("calloc");
 	listener_commit(conf);
 	stats_open(conf);
+	shdicts_open(conf);
 	for (i = 0; i < cur->nw; i++)
 		worker_spawn(&cur->w[i]);
 

@@ -927,3 +927,87 @@ out:
 	unlock(d);
 	return rc;
 }
+
+/* ---------------------------------------------------------------- registry */
+
+/* The master's dictionaries; a worker inherits the list with them. */
+struct reg {
+	char		*pool;
+	struct shdict	*d;
+	struct reg	*next;
+};
+static struct reg	*regs;
+static char		 selected[72];
+
+struct shdict *
+shdict_open(const char *pool, const char *name, size_t size, int *how)
+{
+	struct reg	*r;
+	struct shdict	*d;
+	size_t		 pg = (size_t)sysconf(_SC_PAGESIZE);
+
+	*how = SHDICT_KEPT;
+	for (r = regs; r != NULL; r = r->next)
+		if (strcmp(r->pool, pool) == 0 &&
+		    strcmp(r->d->name, name) == 0)
+			break;
+	if (r != NULL && r->d->size == (size & ~(pg - 1)))
+		return r->d;
+	if ((d = shdict_create(name, size)) == NULL)
+		return NULL;
+	if (r != NULL) {
+		/* Workers of the old size keep their own mapping of it. */
+		shdict_destroy(r->d);
+		r->d = d;
+		*how = SHDICT_RESIZED;
+		return d;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->pool = strdup(pool)) == NULL) {
+		free(r);
+		shdict_destroy(d);
+		errno = ENOMEM;
+		return NULL;
+	}
+	r->d = d;
+	r->next = regs;
+	regs = r;
+	*how = SHDICT_CREATED;
+	return d;
+}
+
+void
+shdict_drop_unless(int (*wanted)(const char *pool, const char *name,
+    void *), void *arg,
+    void (*dropped)(const char *pool, const char *name, void *))
+{
+	struct reg	**rp, *r;
+
+	for (rp = &regs; (r = *rp) != NULL;) {
+		if (wanted(r->pool, r->d->name, arg)) {
+			rp = &r->next;
+			continue;
+		}
+		dropped(r->pool, r->d->name, arg);
+		*rp = r->next;
+		shdict_destroy(r->d);
+		free(r->pool);
+		free(r);
+	}
+}
+
+void
+shdict_select(const char *pool)
+{
+	snprintf(selected, sizeof(selected), "%s", pool);
+}
+
+void
+shdict_each(void (*fn)(struct shdict *, void *), void *arg)
+{
+	struct reg	*r;
+
+	for (r = regs; r != NULL; r = r->next)
+		if (strcmp(r->pool, selected) == 0)
+			fn(r->d, arg);
+}

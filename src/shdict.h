@@ -113,6 +113,24 @@ size_t	shdict_free_space(struct shdict *);
 void	shdict_stats(struct shdict *, struct shdict_stats *);
 
 /*
+ * The registry (master; a worker inherits it): the dictionary name of
+ * pool, of size bytes, made if there is none of that size (*how says
+ * which: kept, created, or resized, its items dropped).  NULL on failure
+ * (errno).
+ */
+enum { SHDICT_KEPT, SHDICT_CREATED, SHDICT_RESIZED };
+struct shdict	*shdict_open(const char *pool, const char *name, size_t size,
+		    int *how);
+/* Unmaps each one wanted() refuses, telling dropped() first. */
+void		 shdict_drop_unless(int (*wanted)(const char *pool,
+		    const char *name, void *), void *arg,
+		    void (*dropped)(const char *pool, const char *name,
+		    void *));
+/* A worker's pool: shdict_each walks its dictionaries. */
+void		 shdict_select(const char *pool);
+void		 shdict_each(void (*fn)(struct shdict *, void *), void *arg);
+
+/*
  * For tests: whether the lists and counts agree (0), or -1 with what
  * does not in why.
  */

@@ -21,6 +21,7 @@
 
 #include "json.h"
 #include "response.h"
+#include "shdict.h"
 #include "stats.h"
 #include "status.h"
 
@@ -38,6 +39,54 @@ struct family {
 };
 
 static int	runners;	/* the isolation this worker runs: reset */
+
+/* The pool's shared dictionaries, as the status shows them. */
+#define DICTS_MAX	64
+struct dicts {
+	int	n;
+	struct {
+		const char		*name;
+		struct shdict_stats	 st;
+	}	r[DICTS_MAX];
+};
+
+static void
+dict_row(struct shdict *d, void *arg)
+{
+	struct dicts	*ds = arg;
+
+	if (ds->n == DICTS_MAX)
+		return;
+	ds->r[ds->n].name = shdict_name(d);
+	shdict_stats(d, &ds->r[ds->n].st);
+	ds->n++;
+}
+
+static json_t *
+dicts_json(void)
+{
+	struct dicts	 ds;
+	json_t		*o, *e;
+	int		 i;
+
+	ds.n = 0;
+	shdict_each(dict_row, &ds);
+	if ((o = json_object()) == NULL)
+		return NULL;
+	for (i = 0; i < ds.n; i++) {
+		if ((e = json_pack("{sIsIsIsIsIsIsIsI}",
+		    "capacity", (json_int_t)ds.r[i].st.capacity,
+		    "used", (json_int_t)ds.r[i].st.used,
+		    "items", (json_int_t)ds.r[i].st.items,
+		    "hits", (json_int_t)ds.r[i].st.hits,
+		    "misses", (json_int_t)ds.r[i].st.misses,
+		    "evictions", (json_int_t)ds.r[i].st.evictions,
+		    "expired", (json_int_t)ds.r[i].st.expired,
+		    "repairs", (json_int_t)ds.r[i].st.repairs)) != NULL)
+			json_object_set_new(o, ds.r[i].name, e);
+	}
+	return o;
+}
 
 static const char *const class_names[] = { "1xx", "2xx", "3xx", "4xx", "5xx" };
 
@@ -116,6 +165,7 @@ render_json(const struct pool_conf *p, const struct stats_snapshot *s,
 	    json_integer((json_int_t)s->counters[STATS_RESET_PAGES]));
 	json_object_set_new(o, "reset_differs",
 	    json_integer((json_int_t)s->counters[STATS_RESET_DIFFERS]));
+	json_object_set_new(o, "shared_dicts", dicts_json());
 	if ((resp = json_object()) != NULL) {
 		for (i = 0; i < 5; i++)
 			json_object_set_new(resp, class_names[i], json_integer(
@@ -188,6 +238,49 @@ metric(struct buf *b, enum status_format f, const struct family *fam,
     const char *pool, unsigned long long v)
 {
 	return family(b, f, fam) | sample_u(b, fam, pool, "", v);
+}
+
+/* The shared dictionaries' families, a sample per dictionary each. */
+static int
+dicts_text(struct buf *b, enum status_format f, const char *pool)
+{
+	static const struct family	fams[] = {
+		{ "shared_dict_capacity_bytes", 0,
+		    "Bytes a shared dictionary can hold." },
+		{ "shared_dict_used_bytes", 0,
+		    "Bytes a shared dictionary's items take." },
+		{ "shared_dict_items", 0, "Items in a shared dictionary." },
+		{ "shared_dict_hits", 1, "Gets that found their key." },
+		{ "shared_dict_misses", 1, "Gets that did not." },
+		{ "shared_dict_evictions", 1,
+		    "Items evicted to make room (least recently used)." },
+		{ "shared_dict_expired", 1, "Items removed once expired." },
+	};
+	struct dicts			ds;
+	unsigned long long		v;
+	char				lab[96];
+	size_t				k;
+	int				i, rc = 0;
+
+	ds.n = 0;
+	shdict_each(dict_row, &ds);
+	if (ds.n == 0)
+		return 0;
+	for (k = 0; k < sizeof(fams) / sizeof(fams[0]); k++) {
+		rc |= family(b, f, &fams[k]);
+		for (i = 0; i < ds.n; i++) {
+			const struct shdict_stats *st = &ds.r[i].st;
+
+			v = k == 0 ? st->capacity : k == 1 ? st->used :
+			    k == 2 ? st->items : k == 3 ? st->hits :
+			    k == 4 ? st->misses : k == 5 ? st->evictions :
+			    st->expired;
+			snprintf(lab, sizeof(lab), ",dict=\"%s\"",
+			    ds.r[i].name);
+			rc |= sample_u(b, &fams[k], pool, lab, v);
+		}
+	}
+	return rc;
 }
 
 static int
@@ -283,6 +376,7 @@ render_text(const struct pool_conf *p, const struct stats_snapshot *s,
 		rc |= sample_u(b, &resp, pool, lab,
 		    s->counters[STATS_RESP_1XX + i]);
 	}
+	rc |= dicts_text(b, f, pool);
 	if (full) {
 		/* A family's samples must be together: one loop each. */
 		rc |= family(b, f, &w_start);

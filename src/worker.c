@@ -28,6 +28,7 @@
 #include "priv.h"
 #include "scgi.h"
 #include "slowlog.h"
+#include "shdict.h"
 #include "stats.h"
 #include "status.h"
 #include "worker.h"
@@ -39,8 +40,10 @@ static struct worker	 w;
 struct lua_app *
 worker_prepare(const struct pool_conf *pool, int *runners)
 {
-	struct lua_app	*app;
-	char		 err[2048];
+	const struct conf_shdict	*sd;
+	struct lua_app			*app;
+	char				 err[2048];
+	int				 how;
 
 	/* As root, before the drop, like the error log (nginx does so). */
 	if (accesslog_open(pool) == -1) {
@@ -77,6 +80,14 @@ worker_prepare(const struct pool_conf *pool, int *runners)
 		log_msg(LOG_LVL_DEBUG, NULL, "pool %s: isolation reset",
 		    pool->name);
 	}
+	/* The master's, inherited; made here for -t and fcgiserve request. */
+	shdict_select(pool->name);
+	for (sd = pool->shared_dicts; sd != NULL; sd = sd->next)
+		if (shdict_open(pool->name, sd->name, sd->size, &how) == NULL) {
+			log_msg(LOG_LVL_ERROR, NULL, "pool %s: shared_dict %s: "
+			    "%s", pool->name, sd->name, strerror(errno));
+			return NULL;
+		}
 	if ((app = lua_app_load(pool->app, err, sizeof(err))) == NULL) {
 		log_msg(LOG_LVL_ERROR, NULL, "pool %s: %s", pool->name, err);
 		return NULL;

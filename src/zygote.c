@@ -15,6 +15,7 @@
 #include <linux/sched.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -26,6 +27,9 @@
 #include "zygote.h"
 
 static char	comm[16];	/* the worker's process name, for spares */
+static void	*robust_head;	/* glibc's list of robust mutexes held */
+static size_t	 robust_len;
+static pid_t	*tid_cache;	/* glibc's copy of the thread id */
 static int	runners;	/* it forks runners, not spares */
 
 /*
@@ -33,15 +37,31 @@ static int	runners;	/* it forks runners, not spares */
  * which it signals with SIGCHLD on exit as the zygote would.  clone3
  * takes its arguments in a struct, the same on every architecture.
  * Returns as fork does.
+ *
+ * glibc's fork() also puts the child's thread id where glibc keeps it
+ * and registers its list of robust mutexes again; a raw clone must do
+ * both, or a robust mutex (a shared dictionary's) locked by a spare
+ * would carry the zygote's id, and the kernel would not release it when
+ * the spare is killed.  The kernel writes the id (CLONE_CHILD_SETTID at
+ * the address glibc gave set_tid_address, from PR_GET_TID_ADDRESS).
  */
 static pid_t
 clone_sibling(void)
 {
 	struct clone_args	args;
+	pid_t			pid;
 
+	if (tid_cache == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
 	memset(&args, 0, sizeof(args));
-	args.flags = CLONE_PARENT;	/* exit_signal: the zygote's own */
-	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	args.flags = CLONE_PARENT | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID;
+	args.child_tid = (uintptr_t)tid_cache;
+	if ((pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args))) == 0 &&
+	    robust_head != NULL)
+		(void)syscall(SYS_set_robust_list, robust_head, robust_len);
+	return pid;
 }
 
 /* Forks one spare or runner and hands it to the worker. */
@@ -104,6 +124,12 @@ zygote_main(struct lua_app *app, int fd, pid_t worker)
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != worker)
 		_exit(1);
+	if (syscall(SYS_get_robust_list, 0, &robust_head, &robust_len) == -1)
+		robust_head = NULL;
+	/* Without it (no CONFIG_CHECKPOINT_RESTORE) the worker forks. */
+	if (prctl(PR_GET_TID_ADDRESS, &tid_cache) == -1 ||
+	    tid_cache == NULL || *tid_cache != (pid_t)syscall(SYS_gettid))
+		tid_cache = NULL;
 	/* "zygote" in ps(1) and top(1); its spares go back to the name. */
 	(void)prctl(PR_GET_NAME, comm);
 	(void)prctl(PR_SET_NAME, "zygote");

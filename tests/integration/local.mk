@@ -94,7 +94,7 @@ INTEGRATION_BOTH_TESTS = \
 # - request children, the zygote and the worker's memory, whatever
 #   brought the request: child-*-limit.sh, child-open-files.sh, spare-*.sh,
 #   slowlog-zygote.sh, template-hugepages.sh, sanitizer-child.sh,
-#   lua-c-module.sh, isolation-process.sh, reset-verify.sh;
+#   lua-c-module.sh, isolation-process.sh, reset-verify.sh, shared-dict*.sh;
 # - the error log's format, whatever the protocol: error-log-json.sh.
 INTEGRATION_ONCE_TESTS = \
 	tests/integration/allow-root.sh \
@@ -125,6 +125,9 @@ INTEGRATION_ONCE_TESTS = \
 	tests/integration/sanitizer-child.sh \
 	tests/integration/scale-out.sh \
 	tests/integration/scgi-connections.sh \
+	tests/integration/shared-dict-incr.sh \
+	tests/integration/shared-dict-kill.sh \
+	tests/integration/shared-dict.sh \
 	tests/integration/slowlog-zygote.sh \
 	tests/integration/spare-surplus.sh \
 	tests/integration/spare-wait.sh \
@@ -161,6 +164,7 @@ dist_check_DATA = \
 	tests/integration/apps/isolation.lua \
 	tests/integration/apps/limits.lua \
 	tests/integration/apps/probe.lua \
+	tests/integration/apps/shared.lua \
 	tests/integration/apps/syntax-error.lua
 
 # The same behaviours over SCGI: tests/integration/NAME-scgi.sh is a
