@@ -179,6 +179,15 @@ thread(lua_State *L)
 	return 1;
 }
 
+static int
+free_buffer(lua_State *L)
+{
+	(void)L;
+	free(buffer);
+	buffer = NULL;
+	return 0;
+}
+
 int
 luaopen_probemod(lua_State *L)
 {
@@ -191,6 +200,13 @@ luaopen_probemod(lua_State *L)
 
 	if (buffer == NULL && (buffer = calloc(1, 4096)) == NULL)
 		return luaL_error(L, "probemod: no memory");
+	/* Freed with the interpreter (LeakSanitizer looks at the worker). */
+	lua_newuserdatauv(L, 1, 0);
+	lua_createtable(L, 0, 1);
+	lua_pushcfunction(L, free_buffer);
+	lua_setfield(L, -2, "__gc");
+	lua_setmetatable(L, -2);
+	lua_setfield(L, LUA_REGISTRYINDEX, "probemod.buffer");
 	luaL_newlib(L, fns);
 	return 1;
 }
