@@ -41,18 +41,19 @@ struct snapshot	*snapshot_new(const struct snapshot_range *, size_t n,
 		    char *err, size_t errlen);
 /*
  * Snapshots this whole process: every private writable mapping but the
- * stack (its caller runs on it) and the kernel's pages, and the break
- * (a reset shrinks the heap back).  Mappings a request creates are not
- * found yet: a caller must not rely on their removal.
+ * stack (its caller runs on it) and the kernel's pages, the break (a
+ * reset shrinks the heap back) and the list of mappings (a reset removes
+ * those made since).  Not under AddressSanitizer (its shadow).
  */
 struct snapshot	*snapshot_self(char *err, size_t errlen);
 /*
- * Puts back every page written since the snapshot or the last reset.
- * Returns the number of pages copied back; -1 with errno: E2BIG more
- * than max_pages were written, EPERM a range was unmapped or replaced,
- * others from the kernel.  (A range made read-only is not checked yet:
- * the copy would fault.  The runner will refuse mprotect to requests.)  After -1 the memory may be partly restored:
- * the process must be discarded, not reused.
+ * Puts back every page written since the snapshot or the last reset,
+ * and (snapshot_self) removes the mappings made since.  Returns the
+ * number of pages copied back; -1 with errno: E2BIG more than max_pages
+ * were written, EPERM a range or mapping of the snapshot was unmapped or
+ * replaced, others from the kernel.  After -1 the memory may be partly
+ * restored: the process must be discarded, not reused.  (A range made
+ * read-only is not checked: the copy faults, and the process dies.)
  */
 long		 snapshot_reset(struct snapshot *, size_t max_pages);
 /*

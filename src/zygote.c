@@ -198,7 +198,8 @@ zygote_send_log(int fd, int logfd, int slowfd)
 }
 
 int
-zygote_recv(int fd, pid_t *pid, int *req_fd, int *out_fd, int *done_fd)
+zygote_recv(int fd, pid_t *pid, int *req_fd, int *out_fd,
+    int *done_fd)
 {
 	struct ctl_msg	m;
 	int		fds[3], r, i;
