@@ -66,15 +66,6 @@ struct pm_scan_arg {
 #define PM_SCAN_CHECK_WPASYNC	(1 << 1)
 #endif
 
-/* AddressSanitizer's shadow: terabytes of private writable mappings. */
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN	1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN	1
-#endif
-#endif
-
 #define SCAN_VEC	256	/* regions per PAGEMAP_SCAN call */
 #define MAPS_MAX	(256 * 1024)	/* /proc/self/maps, read at once */
 #define MAPS_SLACK	16	/* mappings snapshot_self itself adds */
@@ -547,7 +538,7 @@ snapshot_self(char *err, size_t errlen)
 	uintptr_t	 a, b;
 	int		 anon;
 
-#ifdef UNDER_ASAN
+#ifdef SNAPSHOT_UNDER_ASAN
 	(void)fail(err, errlen, "not in a build with -fsanitize=address");
 	return NULL;
 #endif

@@ -22,6 +22,18 @@
 
 struct snapshot;
 
+/*
+ * AddressSanitizer reserves terabytes of shadow memory as private
+ * writable mappings: no whole-process snapshot under it.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SNAPSHOT_UNDER_ASAN	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SNAPSHOT_UNDER_ASAN	1
+#endif
+#endif
+
 struct snapshot_range {
 	void		*start;		/* page-aligned */
 	size_t		 len;		/* a multiple of the page size */

@@ -20,17 +20,6 @@
 
 #define NPAGES	64
 
-/* AddressSanitizer reserves terabytes of shadow memory as private
-   writable mappings: no whole-process snapshot there (runners fall back
-   to fork under it). */
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN	1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN	1
-#endif
-#endif
-
 static size_t		 pg;
 static char		*m;
 static struct snapshot	*s;
@@ -200,7 +189,7 @@ START_TEST(test_two_ranges)
 }
 END_TEST
 
-#ifndef UNDER_ASAN
+#ifndef SNAPSHOT_UNDER_ASAN
 /* What the whole-process test changes: a global, the heap. */
 static int	 counter = 41;
 static char	 table[3 * 4096] = "template";
@@ -321,7 +310,7 @@ snapshot_suite(void)
 	tcase_add_test(tc, test_replaced);
 	tcase_add_test(tc, test_unmapped);
 	tcase_add_test(tc, test_two_ranges);
-#ifndef UNDER_ASAN
+#ifndef SNAPSHOT_UNDER_ASAN
 	tcase_add_test(tc, test_whole_process);
 #endif
 	suite_add_tcase(su, tc);
