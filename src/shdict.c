@@ -82,7 +82,10 @@ struct shdict {
 	uint64_t	seed;
 	uint32_t	nbuckets;	/* a power of 2 */
 	uint32_t	nblocks;	/* block 0 is never used: 0 is "none" */
-	uint32_t	free_head, nfree;
+	uint32_t	free_head, nfree;	/* nfree: the list's and
+						   those from fresh on */
+	uint32_t	fresh;		/* blocks from here on never used:
+					   untouched pages, on no list */
 	uint32_t	lru_head, lru_tail;
 	uint32_t	nitems;
 	uint64_t	clock;
@@ -161,7 +164,7 @@ shdict_create(const char *name, size_t size)
 	pthread_mutexattr_t	 a;
 	struct shdict		*d;
 	size_t			 pg = (size_t)sysconf(_SC_PAGESIZE), room;
-	uint32_t		 n, nb, i;
+	uint32_t		 n, nb;
 
 	size &= ~(pg - 1);
 	if (size < SHDICT_MIN_SIZE || size / BLOCK > UINT32_MAX / 2) {
@@ -187,10 +190,7 @@ shdict_create(const char *name, size_t size)
 	    ~(size_t)(BLOCK - 1);
 	n = (uint32_t)((size - d->blocks_off) / BLOCK);
 	d->nblocks = n;
-	for (i = n - 1; i >= 1; i--) {	/* the list in address order */
-		B(d, i)->c.next = d->free_head;
-		d->free_head = i;
-	}
+	d->fresh = 1;		/* a page is touched once an item needs it */
 	d->nfree = n - 1;
 	if (pthread_mutexattr_init(&a) != 0 ||
 	    pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED) != 0 ||
@@ -387,18 +387,23 @@ item_new(struct shdict *d, uint32_t n, uint32_t hv, const char *key,
 {
 	struct head	*h;
 	struct cont	*c;
-	uint32_t	 first = d->free_head, j = first, k, at = 0, len;
+	uint32_t	 first = 0, prev = 0, j, k, at = 0, len;
 	const char	*src;
 
 	for (k = 0; k < n; k++) {
+		if ((j = d->free_head) != 0)
+			d->free_head = B(d, j)->c.next;
+		else
+			j = d->fresh++;
 		c = &B(d, j)->c;
 		c->kind = k == 0 ? BLK_HEAD : BLK_CONT;
 		c->mark = 0;
-		if (k + 1 == n) {
-			d->free_head = c->next;
-			c->next = 0;
-		}
-		j = c->next;
+		c->next = 0;
+		if (prev != 0)
+			B(d, prev)->c.next = j;
+		else
+			first = j;
+		prev = j;
 	}
 	d->nfree -= n;
 	h = &B(d, first)->h;
@@ -768,7 +773,7 @@ chain_whole(struct shdict *d, uint32_t i)
 	    h->type < SHDICT_STRING || h->type > SHDICT_BOOLEAN)
 		return 0;
 	for (j = h->next; j != 0; j = B(d, j)->c.next) {
-		if (j >= d->nblocks || B(d, j)->c.kind != BLK_CONT ||
+		if (j >= d->fresh || B(d, j)->c.kind != BLK_CONT ||
 		    B(d, j)->c.mark || ++n > h->nblocks)
 			return 0;
 	}
@@ -838,9 +843,9 @@ rebuild(struct shdict *d)
 	d->repairs++;
 	memset(buckets(d), 0, d->nbuckets * sizeof(uint32_t));
 	d->free_head = d->nfree = d->lru_head = d->lru_tail = d->nitems = 0;
-	for (i = 1; i < d->nblocks; i++)
+	for (i = 1; i < d->fresh; i++)
 		B(d, i)->c.mark = 0;
-	for (i = 1; i < d->nblocks; i++) {
+	for (i = 1; i < d->fresh; i++) {
 		h = &B(d, i)->h;
 		if (h->kind != BLK_HEAD || !h->committed || h->mark ||
 		    !chain_whole(d, i))
@@ -862,7 +867,7 @@ rebuild(struct shdict *d)
 	}
 	/* The LRU list again, by last use, most recent first. */
 	if ((order = malloc((size_t)d->nitems * sizeof(*order) + 1)) != NULL) {
-		for (i = 1; i < d->nblocks; i++)
+		for (i = 1; i < d->fresh; i++)
 			if (B(d, i)->h.kind == BLK_HEAD && B(d, i)->h.mark)
 				order[n++] = i;
 		qsort_r(order, n, sizeof(*order), by_stamp, d);
@@ -870,11 +875,12 @@ rebuild(struct shdict *d)
 			lru_push(d, order[i]);
 		free(order);
 	} else {
-		for (i = 1; i < d->nblocks; i++)
+		for (i = 1; i < d->fresh; i++)
 			if (B(d, i)->h.kind == BLK_HEAD && B(d, i)->h.mark)
 				lru_push(d, i);
 	}
-	for (i = 1; i < d->nblocks; i++) {
+	d->nfree = d->nblocks - d->fresh;
+	for (i = 1; i < d->fresh; i++) {
 		if (B(d, i)->c.mark) {
 			if (B(d, i)->h.kind == BLK_HEAD &&
 			    B(d, i)->h.stamp > d->clock)
@@ -918,9 +924,11 @@ shdict_check(struct shdict *d, char *why, size_t len)
 	if (n != d->nitems || inbuckets != d->nitems)
 		snprintf(why, len, "%u items listed, %u in buckets, %u counted",
 		    n, inbuckets, d->nitems);
-	else if (free_n != d->nfree || nb + free_n != d->nblocks - 1)
-		snprintf(why, len, "%u free listed, %u counted, %u in items, "
-		    "%u blocks", free_n, d->nfree, nb, d->nblocks - 1);
+	else if (free_n + (d->nblocks - d->fresh) != d->nfree ||
+	    nb + d->nfree != d->nblocks - 1)
+		snprintf(why, len, "%u free listed and %u fresh, %u counted, "
+		    "%u in items, %u blocks", free_n, d->nblocks - d->fresh,
+		    d->nfree, nb, d->nblocks - 1);
 	else
 		rc = 0;
 out:
