@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 
 #include "buf.h"
 #include "child.h"
@@ -176,21 +177,86 @@ child_prepare(struct lua_app *app, int outfd, int reqfd, int donefd,
 	lua_app_child_init(app);
 }
 
+/* A frame of a streamed answer to FD_OUT: 0, or -1. */
+static int
+frame_write(const char *data, size_t len)
+{
+	struct iovec	iov[2];
+	uint32_t	n = (uint32_t)len;
+	size_t		left;
+	ssize_t		w;
+	int		i = 0;
+
+	if (len > UINT32_MAX - 1)
+		return -1;
+	iov[0].iov_base = &n;
+	iov[0].iov_len = sizeof(n);
+	iov[1].iov_base = (void *)(uintptr_t)data;
+	iov[1].iov_len = len;
+	left = sizeof(n) + len;
+	while (left > 0) {
+		if ((w = writev(FD_OUT, iov + i, 2 - i)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		left -= (size_t)w;
+		while (i < 2 && (size_t)w >= iov[i].iov_len) {
+			w -= (ssize_t)iov[i].iov_len;
+			i++;
+		}
+		if (i < 2) {
+			iov[i].iov_base = (char *)iov[i].iov_base + w;
+			iov[i].iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
+static int
+sink_begin(void *arg, int status, int sse, const char *head, size_t len)
+{
+	struct child_head	h;
+
+	*(int *)arg = 1;
+	h.len = CHILD_STREAM;
+	h.status = (uint32_t)status | (sse ? CHILD_SSE : 0);
+	if (write_all(FD_OUT, (const char *)&h, sizeof(h)) == -1)
+		return -1;
+	return frame_write(head, len);
+}
+
+static int
+sink_write(void *arg, const char *data, size_t len)
+{
+	(void)arg;
+	return frame_write(data, len);
+}
+
 int
 child_answer(struct lua_app *app, const struct request *req)
 {
 	struct buf		out = BUF_INIT;
 	struct child_head	head;
-	int			rc;
+	struct lua_sink		sink;
+	int			rc, streamed = 0;
 
 	memset(&head, 0, sizeof(head));
 	/* Most answers fit: no copy as it grows (only pages written cost). */
 	if (buf_reserve(&out, CHILD_ANSWER_RESERVE) == -1 ||
 	    buf_add(&out, &head, sizeof(head)) == -1)
 		return -1;
+	sink.begin = sink_begin;
+	sink.write = sink_write;
+	sink.arg = &streamed;
 	slowlog_child_request(req);
-	head.status = (uint32_t)lua_app_handle(app, req, &out);
+	head.status = (uint32_t)lua_app_handle(app, req, &out, &sink);
 	slowlog_child_request(NULL);
+	if (streamed) {
+		buf_free(&out);
+		lua_app_after(app, req);
+		return 0;
+	}
 	if (out.len - sizeof(head) > UINT32_MAX) {
 		buf_free(&out);
 		return -1;
@@ -199,6 +265,8 @@ child_answer(struct lua_app *app, const struct request *req)
 	memcpy(out.data, &head, sizeof(head));
 	rc = write_all(FD_OUT, out.data, out.len);
 	buf_free(&out);
+	if (rc == 0)
+		lua_app_after(app, req);	/* the answer is out */
 	return rc;
 }
 

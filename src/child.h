@@ -25,6 +25,17 @@ struct child_head {
 };
 
 /*
+ * A streamed answer (fcgiserve.stream{}): a head with len CHILD_STREAM
+ * and the status (CHILD_SSE or'ed in for fcgiserve.sse), then frames: a
+ * uint32 length (host order) and that many bytes, the first the CGI head,
+ * the others body parts as the handler wrote them, and a frame of length
+ * 0 at the end.  A frame is written whole (writev), SSE events one each.
+ */
+#define CHILD_STREAM	UINT32_MAX
+#define CHILD_SSE	0x10000u
+#define CHILD_STATUS(s)	((int)((s) & 0xffff))
+
+/*
  * Resource limits every later child sets on itself right after fork
  * (0: leave that one alone): RLIMIT_AS bytes, RLIMIT_CPU seconds,
  * RLIMIT_NOFILE.

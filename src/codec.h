@@ -87,6 +87,12 @@ struct codec {
 	void			 (*request_done)(void *, uint16_t id);
 	int			 (*write_response)(uint16_t id, const void *,
 				    size_t, codec_emit_fn *, void *);
+	/* A streamed response: parts as they come, then its end (after
+	   which the connection closes where the protocol says so). */
+	int			 (*write_chunk)(uint16_t id, const void *,
+				    size_t, codec_emit_fn *, void *);
+	int			 (*write_end)(uint16_t id, codec_emit_fn *,
+				    void *);
 	/* A request has begun and its params are not all in yet (the
 	   worker's header_timeout runs while this is true). */
 	int			 (*head_pending)(const void *);

@@ -139,6 +139,15 @@ static const struct conf_key conf_keys[] = {
 	    1, 1000000000, "an integer from 1 to 1000000000" },
 	{ "reset_verify", SECT_POOL, T_BOOL, POFF(reset_verify), 0, 0,
 	    "yes or no" },
+	{ "stream_timeout", SECT_POOL, T_DURATION, POFF(stream_timeout_ms),
+	    0, 7 * 24 * HOUR_MS, "a duration from 0 (none) to 168h" },
+	{ "stream_idle_timeout", SECT_POOL, T_DURATION,
+	    POFF(stream_idle_timeout_ms), 1, 24 * HOUR_MS,
+	    "a duration from 1ms to 24h (e.g. 5m)" },
+	{ "sse_keepalive", SECT_POOL, T_DURATION, POFF(sse_keepalive_ms),
+	    0, HOUR_MS, "a duration from 0 (none) to 1h (e.g. 15s)" },
+	{ "after_timeout", SECT_POOL, T_DURATION, POFF(after_timeout_ms),
+	    1, 24 * HOUR_MS, "a duration from 1ms to 24h (e.g. 30s)" },
 	{ "shared_dict", SECT_POOL, T_SHARED_DICT, 0, 64 * 1024, 64ULL << 30,
 	    "a name (A-Z a-z 0-9 _, at most 63) and a size from 64k to 64g, "
 	    "e.g. 'cache 16m'" },
@@ -790,6 +799,9 @@ conf_new_pool(struct parser *p, const char *name)
 	pool->max_connections = 1024;
 	pool->spare_children = 2;
 	pool->runner_max_requests = 10000;
+	pool->stream_idle_timeout_ms = 5 * 60 * 1000;
+	pool->sse_keepalive_ms = 15 * 1000;
+	pool->after_timeout_ms = 30 * 1000;
 	pool->max_response_size = 64 << 20;
 	pool->read_timeout_ms = 60000;
 	pool->request_timeout_ms = 30 * 1000;

@@ -77,6 +77,10 @@ struct pool_conf {
 	int			 runner_max_requests;	/* default 10000 */
 	int			 reset_verify;	/* compare after each reset */
 	struct conf_shdict	*shared_dicts;
+	uint64_t		 stream_timeout_ms;	/* 0: none */
+	uint64_t		 stream_idle_timeout_ms;	/* 5m */
+	uint64_t		 sse_keepalive_ms;	/* 15s; 0: none */
+	uint64_t		 after_timeout_ms;	/* 30s */
 	struct pool_conf	*next;
 };
 

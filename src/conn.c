@@ -30,6 +30,7 @@
 #include "job.h"
 #include "log.h"
 #include "response.h"
+#include "scgi.h"
 #include "stats.h"
 
 #define ACCEPT_BATCH		64
@@ -219,6 +220,41 @@ conn_answer(struct conn *c, const struct request *req, const void *data,
 }
 
 void
+conn_stream_part(struct conn *c, const struct request *req, const void *data,
+    size_t len)
+{
+	if (c->released || len == 0)
+		return;
+	if (cs.w->codec->write_chunk(req->id, data, len, emit_evbuffer,
+	    cs.stage) != 0)
+		log_warnx("%s: cannot queue a part of a stream", c->peer);
+	conn_flush(c);
+}
+
+void
+conn_stream_end(struct conn *c, const struct request *req)
+{
+	if (c->released)
+		return;
+	if (cs.w->codec->write_end(req->id, emit_evbuffer, cs.stage) != 0)
+		log_warnx("%s: cannot queue the end of a stream", c->peer);
+	cs.w->codec->request_done(c->parser, req->id);
+	/* SCGI ends a response by closing; FastCGI by END_REQUEST. */
+	if (!req->keep_conn || cs.w->stopping || cs.w->codec == &scgi_codec)
+		c->closing = 1;
+	conn_flush(c);
+}
+
+size_t
+conn_output_len(const struct conn *c)
+{
+	if (c->released)
+		return 0;
+	return evbuffer_get_length(bufferevent_get_output(c->bev)) +
+	    evbuffer_get_length(cs.stage);
+}
+
+void
 conn_answer_error(struct conn *c, const struct request *req, const char *rid,
     int status, const char *message, const char *extra_headers)
 {
@@ -285,6 +321,9 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 	struct conn	*c = arg;
 
 	(void)bev;
+	if (c->released)
+		return;
+	job_conn_writable(c);	/* streams waiting for it to drain */
 	if (c->released)
 		return;
 	if (!c->closing) {

@@ -31,6 +31,15 @@ void	conn_answer_error(struct conn *c, const struct request *req,
 	    const char *extra_headers);
 /* One of c's jobs has ended (answered or dropped). */
 void	conn_job_done(struct conn *c);
+/*
+ * A streamed answer to req: each part as it comes (flushed), then its
+ * end, which completes the request as conn_answer does.
+ */
+void	conn_stream_part(struct conn *c, const struct request *req,
+	    const void *data, size_t len);
+void	conn_stream_end(struct conn *c, const struct request *req);
+/* Bytes queued for the peer, not yet written: backpressure for streams. */
+size_t	conn_output_len(const struct conn *c);
 /* c's peer, for log lines: "127.0.0.1:4242", "unix:/run/x.sock". */
 const char *conn_peer(const struct conn *c);
 /* Stopping: no more accepting (the listen fd is closed). */

@@ -838,38 +838,83 @@ fastcgi_head_pending(const struct fastcgi_parser *p)
 	    type != FCGI_ABORT_REQUEST;
 }
 
+#define FASTCGI_TAIL_MAX	(7 + 2 * FCGI_HEADER_LEN + \
+				    sizeof(FCGI_EndRequestBody))
+
 /*
- * Emits header, then data straight from the caller's buffer, then the
- * padding together with the next header, so a small response costs three
- * emit() calls and no copy of the data.
+ * STDOUT records for data: header, then data straight from the caller's
+ * buffer, then the padding together with the next header, so a small
+ * response costs three emit() calls and no copy of the data.  The last
+ * record's padding is left in out[0 .. *o) for the caller to send.
  */
-int
-fastcgi_write_response(uint16_t id, const void *data, size_t len,
-    codec_emit_fn *emit, void *arg)
+static int
+stdout_records(uint16_t id, const uint8_t *d, size_t len, uint8_t *out,
+    size_t *o, codec_emit_fn *emit, void *arg)
 {
-	uint8_t		 out[7 + 2 * FCGI_HEADER_LEN +
-			    sizeof(FCGI_EndRequestBody)];
-	const uint8_t	*d = data;
-	size_t		 n, o = 0;
-	int		 rc;
+	size_t	n;
+	int	rc;
 
 	while (len > 0) {
 		n = len < FASTCGI_STDOUT_CHUNK ? len : FASTCGI_STDOUT_CHUNK;
-		fastcgi_header_put(out + o, FCGI_STDOUT, id, n, FASTCGI_PAD(n));
-		o += FCGI_HEADER_LEN;
-		if ((rc = emit(arg, out, o)) != 0 ||
+		fastcgi_header_put(out + *o, FCGI_STDOUT, id, n,
+		    FASTCGI_PAD(n));
+		*o += FCGI_HEADER_LEN;
+		if ((rc = emit(arg, out, *o)) != 0 ||
 		    (rc = emit(arg, d, n)) != 0)
 			return rc;
-		o = FASTCGI_PAD(n);
-		memset(out, 0, o);
+		*o = FASTCGI_PAD(n);
+		memset(out, 0, *o);
 		d += n;
 		len -= n;
 	}
+	return 0;
+}
+
+/* The end of the stream after out[0 .. o) (a padding): one emit(). */
+static int
+stdout_end(uint16_t id, uint8_t *out, size_t o, codec_emit_fn *emit,
+    void *arg)
+{
 	fastcgi_header_put(out + o, FCGI_STDOUT, id, 0, 0);
 	o += FCGI_HEADER_LEN;
 	fastcgi_end_request_put(out + o, id, FCGI_REQUEST_COMPLETE);
 	o += sizeof(FCGI_EndRequestRecord);
 	return emit(arg, out, o);
+}
+
+int
+fastcgi_write_response(uint16_t id, const void *data, size_t len,
+    codec_emit_fn *emit, void *arg)
+{
+	uint8_t	out[FASTCGI_TAIL_MAX];
+	size_t	o = 0;
+	int	rc;
+
+	if ((rc = stdout_records(id, data, len, out, &o, emit, arg)) != 0)
+		return rc;
+	return stdout_end(id, out, o, emit, arg);
+}
+
+int
+fastcgi_write_chunk(uint16_t id, const void *data, size_t len,
+    codec_emit_fn *emit, void *arg)
+{
+	uint8_t	out[FASTCGI_TAIL_MAX];
+	size_t	o = 0;
+	int	rc;
+
+	if ((rc = stdout_records(id, data, len, out, &o, emit, arg)) != 0 ||
+	    o == 0)
+		return rc;
+	return emit(arg, out, o);
+}
+
+int
+fastcgi_write_end(uint16_t id, codec_emit_fn *emit, void *arg)
+{
+	uint8_t	out[FASTCGI_TAIL_MAX];
+
+	return stdout_end(id, out, 0, emit, arg);
 }
 
 static void *
@@ -905,5 +950,6 @@ codec_head_pending(const void *p)
 
 const struct codec fastcgi_codec = {
 	"FastCGI", codec_new, codec_free, codec_parse, codec_done,
-	fastcgi_write_response, codec_head_pending
+	fastcgi_write_response, fastcgi_write_chunk, fastcgi_write_end,
+	codec_head_pending
 };

@@ -46,6 +46,15 @@ int			 fastcgi_head_pending(const struct fastcgi_parser *);
  */
 int			 fastcgi_write_response(uint16_t id, const void *data,
 			    size_t len, codec_emit_fn *emit, void *arg);
+/*
+ * A response in parts (a stream): STDOUT records for data[0..len) now
+ * (nothing for len 0) ...
+ */
+int			 fastcgi_write_chunk(uint16_t id, const void *data,
+			    size_t len, codec_emit_fn *emit, void *arg);
+/* ... and its end: the empty STDOUT record and END_REQUEST. */
+int			 fastcgi_write_end(uint16_t id, codec_emit_fn *emit,
+			    void *arg);
 
 /* The functions above as the worker's codec interface. */
 extern const struct codec	 fastcgi_codec;

@@ -47,6 +47,9 @@
 
 #define RID_MAX			64
 #define PIPE_READ_CHUNK		65536
+#define STREAM_HIGH_WATER	(256 * 1024)	/* queued for the peer: stop
+						   reading the child's pipe */
+#define SSE_COMMENT		":\n\n"	/* keeps an idle SSE stream up */
 
 enum job_state {		/* in this order: a slot from WAITING on */
 	JOB_NEW,		/* on no list yet */
@@ -62,7 +65,8 @@ enum job_why {
 	WHY_TIMEOUT,		/* request_timeout: 504 */
 	WHY_ABORT,		/* the peer's FCGI_ABORT_REQUEST: no answer */
 	WHY_OVERFLOW,		/* max_response_size, or no memory: 500 */
-	WHY_GONE		/* the peer closed the connection */
+	WHY_GONE,		/* the peer closed the connection */
+	WHY_DONE		/* its stream is over (a HEAD's): quietly */
 };
 
 struct job {
@@ -76,6 +80,15 @@ struct job {
 	struct event		*ev_out;	/* the child's pipe */
 	struct event		*ev_timeout;	/* request_timeout */
 	struct event		*ev_slow;	/* slowlog_timeout, or NULL */
+	struct event		*ev_idle;	/* stream: stream_idle_timeout */
+	struct event		*ev_keep;	/* SSE stream: sse_keepalive */
+	uint32_t		 frame_left;	/* stream: of the frame read */
+	size_t			 frames;	/* stream: frames done (the
+						   first is the CGI head) */
+	size_t			 sent;		/* stream: bytes forwarded */
+	unsigned		 streaming:1;	/* a stream's head came */
+	unsigned		 sse:1;
+	unsigned		 paused:1;	/* the peer does not read */
 	struct buf		 out;		/* length prefix + answer */
 	struct timespec		 t_start;	/* complete (CLOCK_MONOTONIC) */
 	struct timespec		 t_run;		/* given a child (same clock) */
@@ -100,6 +113,10 @@ static struct {
 } js;
 
 static void	job_finish(struct job *);
+static void	stream_start(struct job *);
+static void	stream_feed(struct job *);
+static void	stream_stop(struct job *);
+static void	timer_ms(struct event *, uint64_t);
 
 #define JOB_OF(c)	((struct job *)(void *)((char *)(c) - \
 			    offsetof(struct job, child)))
@@ -316,7 +333,7 @@ job_drain(struct job *j)
 {
 	ssize_t	n;
 
-	while (j->child.out_fd != -1) {
+	while (j->child.out_fd != -1 && !j->paused) {
 		if (buf_reserve(&j->out, PIPE_READ_CHUNK) == -1) {
 			log_msg(LOG_LVL_ERROR, j->req->rid, "out of memory");
 			job_kill(j, WHY_OVERFLOW);
@@ -337,6 +354,14 @@ job_drain(struct job *j)
 			break;
 		}
 		j->out.len += (size_t)n;
+		if (!j->streaming && j->out.len >= sizeof(struct child_head) &&
+		    ((struct child_head *)(void *)j->out.data)->len ==
+		    CHILD_STREAM)
+			stream_start(j);
+		if (j->streaming) {
+			stream_feed(j);
+			continue;
+		}
 		if (j->out.len > js.w->pool->max_response_size +
 		    sizeof(struct child_head)) {
 			log_msg(LOG_LVL_WARN, j->req->rid, "response larger than "
@@ -366,12 +391,14 @@ job_out_cb(evutil_socket_t fd, short events, void *arg)
 	(void)fd;
 	(void)events;
 	job_drain(j);
-	if (j->state != JOB_RUNNING || j->conn == NULL ||
+	if (j->streaming || j->state != JOB_RUNNING || j->conn == NULL ||
 	    !job_output_complete(j))
 		return;
 	j->state = JOB_ANSWERED;
 	job_answer_child(j);
 	buf_free(&j->out);
+	/* What it still does (fcgiserve.after) has after_timeout. */
+	timer_ms(j->ev_timeout, js.w->pool->after_timeout_ms);
 	children_refill();	/* after the answer: it is out first */
 }
 
@@ -382,12 +409,22 @@ job_timeout_cb(evutil_socket_t fd, short events, void *arg)
 
 	(void)fd;
 	(void)events;
-	if (j->state == JOB_RUNNING)
+	if (j->state == JOB_RUNNING && j->streaming)
+		log_msg(LOG_LVL_WARN, j->req->rid, "stream ran for %llu ms "
+		    "(stream_timeout); killing child %ld",
+		    (unsigned long long)js.w->pool->stream_timeout_ms,
+		    (long)j->child.pid);
+	else if (j->state == JOB_RUNNING)
 		log_msg(LOG_LVL_WARN, j->req->rid, "request timed out after %llu "
 		    "ms; killing child %ld",
 		    (unsigned long long)js.w->pool->request_timeout_ms,
 		    (long)j->child.pid);
-	job_kill(j, WHY_TIMEOUT);	/* answered: it will not exit */
+	else if (j->state == JOB_ANSWERED)
+		log_msg(LOG_LVL_WARN, j->req->rid, "after: still running after "
+		    "%llu ms (after_timeout); killing child %ld",
+		    (unsigned long long)js.w->pool->after_timeout_ms,
+		    (long)j->child.pid);
+	job_kill(j, WHY_TIMEOUT);
 }
 
 static void
@@ -552,6 +589,7 @@ job_end(struct job *j)
 		event_free(j->ev_timeout);
 	if (j->ev_slow != NULL)
 		event_free(j->ev_slow);
+	stream_stop(j);
 	buf_free(&j->out);
 	request_free(j->req);
 	free(j);
@@ -566,6 +604,191 @@ job_finish(struct job *j)
 {
 	job_end(j);
 	start_queued();		/* its slot is free */
+}
+
+/* ---------------------------------------------------------------- streams */
+
+static void
+stream_idle_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct job	*j = arg;
+
+	(void)fd;
+	(void)events;
+	if (j->state != JOB_RUNNING)
+		return;
+	log_msg(LOG_LVL_WARN, j->req->rid, "stream wrote nothing for %llu ms "
+	    "(stream_idle_timeout); killing child %ld",
+	    (unsigned long long)js.w->pool->stream_idle_timeout_ms,
+	    (long)j->child.pid);
+	job_kill(j, WHY_TIMEOUT);
+}
+
+/* An SSE stream idle for sse_keepalive: a comment, between events. */
+static void
+stream_keep_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct job	*j = arg;
+
+	(void)fd;
+	(void)events;
+	if (j->state != JOB_RUNNING || j->conn == NULL)
+		return;
+	if (j->frame_left == 0 && !j->paused)
+		conn_stream_part(j->conn, j->req, SSE_COMMENT,
+		    sizeof(SSE_COMMENT) - 1);
+	timer_ms(j->ev_keep, js.w->pool->sse_keepalive_ms);
+}
+
+/*
+ * The child's head says a stream follows (child.h): its own timers
+ * replace request_timeout, and what follows the head is frames.
+ */
+static void
+stream_start(struct job *j)
+{
+	struct child_head	head;
+	const struct pool_conf	*p = js.w->pool;
+
+	memcpy(&head, j->out.data, sizeof(head));
+	j->streaming = 1;
+	j->sse = (head.status & CHILD_SSE) != 0;
+	j->status = CHILD_STATUS(head.status);
+	memmove(j->out.data, j->out.data + sizeof(head),
+	    j->out.len - sizeof(head));
+	j->out.len -= sizeof(head);
+	stats_streams(1);
+	if (p->stream_timeout_ms > 0)
+		timer_ms(j->ev_timeout, p->stream_timeout_ms);
+	else
+		evtimer_del(j->ev_timeout);
+	if ((j->ev_idle = evtimer_new(js.w->base, stream_idle_cb, j)) != NULL)
+		timer_ms(j->ev_idle, p->stream_idle_timeout_ms);
+	if (j->sse && p->sse_keepalive_ms > 0 &&
+	    (j->ev_keep = evtimer_new(js.w->base, stream_keep_cb, j)) != NULL)
+		timer_ms(j->ev_keep, p->sse_keepalive_ms);
+}
+
+/* The stream's timers and count, once it is over (idempotent). */
+static void
+stream_stop(struct job *j)
+{
+	if (j->ev_idle != NULL) {
+		event_free(j->ev_idle);
+		j->ev_idle = NULL;
+	}
+	if (j->ev_keep != NULL) {
+		event_free(j->ev_keep);
+		j->ev_keep = NULL;
+	}
+	if (j->streaming) {
+		j->streaming = 0;
+		stats_streams(-1);
+	}
+}
+
+/*
+ * Ends the stream for the peer (FastCGI END_REQUEST; SCGI closes):
+ * after the end frame, or early (the child died or was killed) once a
+ * byte of it went out.  The access log gets its status and bytes.
+ */
+static void
+stream_end(struct job *j)
+{
+	struct conn	*c = j->conn;
+
+	stream_stop(j);
+	if (c == NULL)
+		return;
+	j->conn = NULL;
+	j->body_bytes = j->frames > 0 ? j->sent : 0;
+	j->dur_us = since_us(&j->t_start);
+	clock_gettime(CLOCK_REALTIME, &j->t_answer);
+	stats_status_class(j->status);
+	stats_served();
+	conn_stream_end(c, j->req);
+	conn_job_done(c);
+}
+
+/* Forwards len bytes of the frame being read. */
+static void
+stream_forward(struct job *j, const char *data, size_t len)
+{
+	if (j->conn == NULL)
+		return;		/* nobody to send it to: read away */
+	conn_stream_part(j->conn, j->req, data, len);
+	if (j->frames > 0)
+		j->sent += len;
+}
+
+/*
+ * Frames in j->out, forwarded as they come (a frame need not be whole:
+ * the peer gets what there is).  At the end frame the request is
+ * answered; the child may still run fcgiserve.after.  A peer that does
+ * not read makes the worker stop reading the child (which then blocks in
+ * its write): memory stays bounded per stream.
+ */
+static void
+stream_feed(struct job *j)
+{
+	size_t		at = 0, n;
+	uint32_t	len;
+
+	while (at < j->out.len && j->streaming) {
+		if (j->frame_left == 0) {
+			if (j->out.len - at < sizeof(len))
+				break;
+			memcpy(&len, j->out.data + at, sizeof(len));
+			at += sizeof(len);
+			if (len == 0) {		/* the end */
+				j->state = JOB_ANSWERED;
+				stream_end(j);
+				timer_ms(j->ev_timeout,
+				    js.w->pool->after_timeout_ms);
+				break;
+			}
+			j->frame_left = len;
+		}
+		n = j->out.len - at < j->frame_left ? j->out.len - at :
+		    j->frame_left;
+		stream_forward(j, j->out.data + at, n);
+		at += n;
+		j->frame_left -= (uint32_t)n;
+		if (j->frame_left > 0)
+			continue;
+		if (j->frames++ == 0 && request_is_head(j->req)) {
+			/* HEAD: the head is all; the body is not wanted. */
+			j->state = JOB_KILLED;
+			j->why = WHY_DONE;
+			stream_end(j);
+			children_kill(&j->child);
+			break;
+		}
+	}
+	memmove(j->out.data, j->out.data + at, j->out.len - at);
+	j->out.len -= at;
+	if (!j->streaming)
+		return;
+	if (j->ev_idle != NULL)
+		timer_ms(j->ev_idle, js.w->pool->stream_idle_timeout_ms);
+	if (j->conn != NULL && conn_output_len(j->conn) > STREAM_HIGH_WATER &&
+	    j->ev_out != NULL) {
+		j->paused = 1;
+		event_del(j->ev_out);
+	}
+}
+
+void
+job_conn_writable(struct conn *c)
+{
+	struct job	*j;
+
+	TAILQ_FOREACH(j, &js.slots, entry)
+		if (j->conn == c && j->paused) {
+			j->paused = 0;
+			if (j->ev_out != NULL)
+				event_add(j->ev_out, NULL);
+		}
 }
 
 /* ---------------------------------------------------------------- children */
@@ -592,10 +815,21 @@ child_exited(struct child *ch, int status, const struct rusage *ru)
 
 	j->ru = *ru;
 	j->has_ru = 1;
+	j->paused = 0;		/* read all it wrote */
 	job_drain(j);
 	job_close_pipe(j);
 	stats_active(-1);
-	if (j->state == JOB_ANSWERED) {
+	if (j->streaming && j->frames + j->frame_left > 0) {
+		/* Its head is out: the status cannot change now. */
+		if (j->state == JOB_RUNNING)
+			log_msg(LOG_LVL_ERROR, j->req->rid, "stream ended "
+			    "early: child %ld %s %d", (long)ch->pid, sig ?
+			    "killed by signal" : "exited with status",
+			    sig ? sig : code);
+		stream_end(j);
+	} else if (j->state == JOB_KILLED && j->why == WHY_DONE) {
+		/* a HEAD's stream, ended on purpose */
+	} else if (j->state == JOB_ANSWERED) {
 		if (code != 0)
 			log_msg(LOG_LVL_WARN, j->req->rid, "child %ld answered, then "
 			    "%s %d", (long)ch->pid, sig ? "was killed by "

@@ -34,6 +34,8 @@ void	job_refuse(struct conn *c, const struct request_event *ev);
 int	job_abort(struct conn *c, uint16_t id);
 /* c is going away: its running children are killed, the rest dropped. */
 void	job_conn_gone(struct conn *c, const char *peer);
+/* c's output has drained: streams paused for it read on. */
+void	job_conn_writable(struct conn *c);
 /* Jobs holding a slot or queued; the worker exits at 0 once stopping. */
 int	job_count(void);
 

@@ -51,6 +51,8 @@ struct lua_app {
 struct handle {
 	struct lua_app		*app;
 	struct lua_result	 res;
+	const struct lua_sink	*sink;
+	int			 broken;	/* the sink failed */
 };
 
 /*
@@ -277,6 +279,52 @@ lua_app_child_init(struct lua_app *app)
  * Runs under lua_pcall, so even out-of-memory while building req or
  * reading results ends in a 500 rather than lua_atpanic.
  */
+/* A stream's write(s): true, or false once the answer cannot be sent. */
+static int
+stream_write(lua_State *L)
+{
+	struct handle	*h = lua_touserdata(L, lua_upvalueindex(1));
+	size_t		 len;
+	const char	*s = luaL_checklstring(L, 1, &len);
+
+	if (!h->broken && len > 0 &&
+	    h->sink->write(h->sink->arg, s, len) == -1)
+		h->broken = 1;
+	lua_pushboolean(L, !h->broken);
+	return 1;
+}
+
+/*
+ * A fcgiserve.stream{} returned: its head goes out now, then its body
+ * function runs with write().  The status is out: an error from here on
+ * ends the stream early and is logged.
+ */
+static void
+stream_run(struct handle *h, lua_State *L)
+{
+	struct lua_result	*res = &h->res;
+	struct buf		*out = res->out;
+
+	if (h->sink == NULL) {
+		lua_result_fail(res, "cannot stream here");
+		return;
+	}
+	if (h->sink->begin(h->sink->arg, res->status, res->sse,
+	    out->data + res->mark, out->len - res->mark) == -1)
+		h->broken = 1;
+	out->len = res->mark;
+	lua_pushcfunction(L, app_msghandler);
+	lua_getfield(L, res->stream, "body");
+	lua_pushlightuserdata(L, h);
+	lua_pushcclosure(L, stream_write, 1);
+	if (!h->broken && lua_pcall(L, 1, 0, -3) != LUA_OK)
+		log_msg(LOG_LVL_ERROR, res->req->rid, "stream ended early: %s",
+		    lua_tostring(L, -1) != NULL ? lua_tostring(L, -1) :
+		    "(an error value that is not a string)");
+	if (!h->broken)
+		(void)h->sink->write(h->sink->arg, NULL, 0);
+}
+
 static int
 handle_protected(lua_State *L)
 {
@@ -289,6 +337,8 @@ handle_protected(lua_State *L)
 	switch (lua_pcall(L, 1, LUA_MULTRET, 1)) {
 	case LUA_OK:
 		lua_result_values(&h->res, L, 2, lua_gettop(L) - 1);
+		if (h->res.stream != 0)
+			stream_run(h, L);
 		break;
 	case LUA_ERRMEM:
 		log_msg(LOG_LVL_ERROR, h->res.req->rid, "handler ran out of "
@@ -302,12 +352,14 @@ handle_protected(lua_State *L)
 
 int
 lua_app_handle(struct lua_app *app, const struct request *req,
-    struct buf *out)
+    struct buf *out, const struct lua_sink *sink)
 {
 	struct handle	 h;
 	lua_State	*L = app->L;
 
 	h.app = app;
+	h.sink = sink;
+	h.broken = 0;
 	lua_result_begin(&h.res, req, out);
 	app->req = req;
 	lua_settop(L, 0);
@@ -319,6 +371,30 @@ lua_app_handle(struct lua_app *app, const struct request *req,
 	lua_settop(L, 0);
 	app->req = NULL;
 	return h.res.status;
+}
+
+void
+lua_app_after(struct lua_app *app, const struct request *req)
+{
+	lua_State	*L = app->L;
+	lua_Integer	 i, n;
+
+	lua_settop(L, 0);
+	if (!lua_module_after(L))
+		return;
+	app->req = req;
+	n = (lua_Integer)lua_rawlen(L, 1);
+	for (i = 1; i <= n; i++) {
+		lua_pushcfunction(L, app_msghandler);
+		lua_rawgeti(L, 1, i);
+		if (lua_pcall(L, 0, 0, -2) != LUA_OK)
+			log_msg(LOG_LVL_ERROR, req->rid, "after: %s",
+			    lua_tostring(L, -1) != NULL ? lua_tostring(L, -1) :
+			    "(an error value that is not a string)");
+		lua_settop(L, 1);
+	}
+	lua_settop(L, 0);
+	app->req = NULL;
 }
 
 struct lua_State *

@@ -16,6 +16,20 @@
 struct lua_app;
 
 /*
+ * Where a streamed answer goes (fcgiserve.stream{}, fcgiserve.sse): its
+ * head (the CGI status line and headers, the blank line included), then
+ * each part as the body function writes it, then the end (len 0).  Each
+ * returns 0, or -1 when the answer can no longer be sent (the body's
+ * write() then returns false).
+ */
+struct lua_sink {
+	int	(*begin)(void *arg, int status, int sse, const char *head,
+		    size_t len);
+	int	(*write)(void *arg, const char *data, size_t len);
+	void	*arg;
+};
+
+/*
  * Creates a state, opens the standard libraries and the fcgiserve module,
  * runs the app file and keeps its result (a router or a function) as the
  * handler.  On failure returns NULL with err holding e.g.
@@ -46,7 +60,13 @@ void		 lua_app_child_alloc(struct lua_app *);
  * status.
  */
 int		 lua_app_handle(struct lua_app *, const struct request *,
-		    struct buf *out);
+		    struct buf *out, const struct lua_sink *);
+/*
+ * Runs what the handler passed to fcgiserve.after(), each under its own
+ * protection (an error is logged with the request id), once the answer
+ * is out.
+ */
+void		 lua_app_after(struct lua_app *, const struct request *);
 
 struct lua_State;
 /* The app's interpreter, for the slow log's debug hook. */

@@ -29,6 +29,8 @@
 
 #define ABORT_MT	"fcgiserve.abort"	/* error value of abort() */
 #define RESPONSE_MT	"fcgiserve.response"	/* result of response{} */
+#define STREAM_MT	"fcgiserve.stream"	/* result of stream{} */
+#define AFTER_KEY	"fcgiserve.after"	/* registry: after()'s list */
 
 #define REQ_JSON_FLAGS	(JSON_DECODE_ANY | JSON_ALLOW_NUL)	/* as json.c */
 #define RAW_CTYPE	"text/plain; charset=utf-8"
@@ -158,6 +160,133 @@ mod_response(lua_State *L)
 	return 1;
 }
 
+/*
+ * fcgiserve.stream{status=, headers=, content_type=, body=function(write)}:
+ * a response sent as the body function writes it.
+ */
+static int
+mod_stream(lua_State *L)
+{
+	lua_Integer	 status = 200;
+	int		 isnum;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_settop(L, 1);
+	if (lua_getfield(L, 1, "status") != LUA_TNIL) {
+		status = lua_tointegerx(L, 2, &isnum);
+		if (lua_type(L, 2) != LUA_TNUMBER || !isnum ||
+		    !response_status_valid(status) || status == 204 ||
+		    status == 304)
+			return luaL_error(L, "fcgiserve.stream: status must "
+			    "be an integer from 200 to 599 (not 204, 304)");
+	}
+	lua_pop(L, 1);
+	if (lua_getfield(L, 1, "body") != LUA_TFUNCTION)
+		return luaL_error(L, "fcgiserve.stream: body must be a "
+		    "function(write)");
+	lua_pop(L, 1);
+	lua_createtable(L, 0, 6);
+	lua_pushinteger(L, status);
+	lua_setfield(L, -2, "status");
+	response_field(L, "body", LUA_TFUNCTION, NULL);
+	response_field(L, "content_type", LUA_TSTRING, RAW_CTYPE);
+	response_field(L, "headers", LUA_TTABLE, NULL);
+	lua_getfield(L, 1, "sse");
+	lua_setfield(L, -2, "sse");
+	luaL_setmetatable(L, STREAM_MT);
+	return 1;
+}
+
+/* fcgiserve.after(fn): fn runs once the answer is out (lua_app.c). */
+static int
+mod_after(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TFUNCTION);
+	if (lua_getfield(L, LUA_REGISTRYINDEX, AFTER_KEY) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, -1);
+		lua_setfield(L, LUA_REGISTRYINDEX, AFTER_KEY);
+	}
+	lua_pushvalue(L, 1);
+	lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+	return 0;
+}
+
+/*
+ * fcgiserve.sse(fn [, {status=, headers=}]): a stream of Server-Sent
+ * Events; fn(send) calls send{event=, id=, data=, retry=} (or send(data))
+ * for each.  Written in Lua: it is formatting, over stream{}.
+ */
+static const char sse_source[] =
+    "local stream, encode = ...\n"
+    "local function field(name, v)\n"
+    "  v = tostring(v)\n"
+    "  if v:find('[\\r\\n%z]') then\n"
+    "    error('fcgiserve.sse: a line break in ' .. name, 3)\n"
+    "  end\n"
+    "  return v\n"
+    "end\n"
+    "return function(fn, opts)\n"
+    "  if type(fn) ~= 'function' then\n"
+    "    error('fcgiserve.sse: a function(send) expected', 2)\n"
+    "  end\n"
+    "  opts = opts or {}\n"
+    "  local headers = { ['Cache-Control'] = 'no-cache' }\n"
+    "  for k, v in pairs(opts.headers or {}) do headers[k] = v end\n"
+    "  return stream{ status = opts.status, headers = headers,\n"
+    "    content_type = 'text/event-stream', sse = true,\n"
+    "    body = function(write)\n"
+    "      return fn(function(ev)\n"
+    "        if type(ev) ~= 'table' then ev = { data = ev } end\n"
+    "        local t = {}\n"
+    "        if ev.comment ~= nil then\n"
+    "          t[#t + 1] = ': ' .. field('comment', ev.comment) .. '\\n'\n"
+    "        end\n"
+    "        if ev.event ~= nil then\n"
+    "          t[#t + 1] = 'event: ' .. field('event', ev.event) .. '\\n'\n"
+    "        end\n"
+    "        if ev.id ~= nil then\n"
+    "          t[#t + 1] = 'id: ' .. field('id', ev.id) .. '\\n'\n"
+    "        end\n"
+    "        if ev.retry ~= nil then\n"
+    "          local r = math.tointeger(ev.retry)\n"
+    "          if not r or r < 0 then\n"
+    "            error('fcgiserve.sse: retry must be milliseconds', 2)\n"
+    "          end\n"
+    "          t[#t + 1] = 'retry: ' .. r .. '\\n'\n"
+    "        end\n"
+    "        local data = ev.data\n"
+    "        if data ~= nil and type(data) ~= 'string' then\n"
+    "          data = encode(data)\n"
+    "        end\n"
+    "        if data ~= nil then\n"
+    "          data = (data:gsub('\\r\\n', '\\n'):gsub('\\r', '\\n'))\n"
+    "          for line in (data .. '\\n'):gmatch('(.-)\\n') do\n"
+    "            t[#t + 1] = 'data: ' .. line .. '\\n'\n"
+    "          end\n"
+    "        end\n"
+    "        t[#t + 1] = '\\n'\n"
+    "        return write(table.concat(t))\n"
+    "      end)\n"
+    "    end }\n"
+    "end\n";
+
+/* fcgiserve.sse, made from sse_source with stream{} and json.encode. */
+static void
+sse_open(lua_State *L)
+{
+	if (luaL_loadbuffer(L, sse_source, sizeof(sse_source) - 1,
+	    "=fcgiserve.sse") != LUA_OK)
+		lua_error(L);
+	lua_getfield(L, -2, "stream");
+	lua_getfield(L, -3, "json");
+	lua_getfield(L, -1, "encode");
+	lua_remove(L, -2);
+	lua_call(L, 2, 1);
+	lua_setfield(L, -2, "sse");
+}
+
 /* fcgiserve.log(level, message) */
 static int
 mod_log(lua_State *L)
@@ -272,6 +401,8 @@ lua_module_open(lua_State *L, const struct request **current)
 	static const luaL_Reg	 funcs[] = {
 		{ "abort",	mod_abort },
 		{ "response",	mod_response },
+		{ "stream",	mod_stream },
+		{ "after",	mod_after },
 		{ "log",	mod_log },
 		{ NULL,		NULL }
 	};
@@ -280,6 +411,8 @@ lua_module_open(lua_State *L, const struct request **current)
 	lua_pushcfunction(L, abort_tostring);
 	lua_setfield(L, -2, "__tostring");
 	luaL_newmetatable(L, RESPONSE_MT);
+	luaL_newmetatable(L, STREAM_MT);
+	lua_pop(L, 1);
 	luaL_newmetatable(L, REQ_MT);
 	lua_pushcfunction(L, req_index);
 	lua_setfield(L, -2, "__index");
@@ -295,6 +428,7 @@ lua_module_open(lua_State *L, const struct request **current)
 	lua_setfield(L, -2, "json");
 	lua_shdict_open(L);
 	lua_setfield(L, -2, "shared");
+	sse_open(L);
 	lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
 	lua_pushvalue(L, -2);
 	lua_setfield(L, -2, "fcgiserve");
@@ -307,6 +441,21 @@ lua_module_open(lua_State *L, const struct request **current)
 	lua_pushcfunction(L, os_exit_now);
 	lua_setfield(L, -2, "exit");
 	lua_pop(L, 1);
+}
+
+int
+lua_module_is_stream(lua_State *L, int idx)
+{
+	return has_metatable(L, idx, STREAM_MT);
+}
+
+int
+lua_module_after(lua_State *L)
+{
+	if (lua_getfield(L, LUA_REGISTRYINDEX, AFTER_KEY) == LUA_TTABLE)
+		return 1;
+	lua_pop(L, 1);
+	return 0;
 }
 
 int

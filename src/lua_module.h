@@ -18,6 +18,14 @@
  */
 void	lua_module_open(lua_State *, const struct request **current);
 
+/* What fcgiserve.stream{} (and .sse) returns: checked, mutable since. */
+int	lua_module_is_stream(lua_State *, int idx);
+/*
+ * Pushes the list of functions fcgiserve.after() registered in this
+ * request, 1; or pushes nothing, 0.
+ */
+int	lua_module_after(lua_State *);
+
 /*
  * What fcgiserve.abort raises: a table {status=, message=[, headers=]}
  * (status 400 to 599, checked when raised; Lua code may change it since).

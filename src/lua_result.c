@@ -32,6 +32,7 @@ lua_result_begin(struct lua_result *res, const struct request *req,
 	res->out = out;
 	res->mark = out->len;
 	res->status = 500;
+	res->stream = res->sse = 0;
 }
 
 void
@@ -46,6 +47,7 @@ lua_result_fail(struct lua_result *res, const char *fmt, ...)
 	if (res->out->data != NULL)
 		res->out->data[res->mark] = '\0';
 	res->status = 500;
+	res->stream = res->sse = 0;
 	if (response_error(res->out, 500, GENERIC_500, res->req->rid,
 	    NULL) == -1) {
 		res->out->len = res->mark;	/* nothing rather than half */
@@ -221,6 +223,47 @@ respond_raw(struct lua_result *res, lua_State *L, int idx)
 		respond_body(res, (int)status, has_ctype, ctype, body, len);
 }
 
+/*
+ * A fcgiserve.stream{} at idx: its head (status, headers, Content-Type,
+ * no length: the body is as long as it turns out) in out.
+ */
+static void
+respond_stream(struct lua_result *res, lua_State *L, int idx)
+{
+	lua_Integer	 status;
+	const char	*ctype;
+	int		 isnum, hidx = 0, has_ctype, own_buffering = 0;
+
+	lua_getfield(L, idx, "status");
+	status = lua_tointegerx(L, -1, &isnum);
+	lua_getfield(L, idx, "content_type");
+	ctype = lua_tostring(L, -1);
+	if (lua_getfield(L, idx, "headers") == LUA_TTABLE)
+		hidx = lua_gettop(L);
+	lua_getfield(L, idx, "sse");
+	res->sse = lua_toboolean(L, -1);
+	if (!isnum || !response_status_valid(status) || ctype == NULL) {
+		lua_result_fail(res, "handler returned an invalid stream");
+		return;
+	}
+	if (hidx != 0) {
+		lua_getfield(L, hidx, "X-Accel-Buffering");
+		own_buffering = !lua_isnil(L, -1);
+	}
+	if (respond_head(res, L, (int)status, hidx, &has_ctype) == -1)
+		return;
+	/* nginx would buffer it all otherwise (fastcgi_buffering). */
+	if ((!has_ctype && buf_printf(res->out, "Content-Type: %s\r\n",
+	    ctype) == -1) || (!own_buffering && buf_printf(res->out,
+	    "X-Accel-Buffering: no\r\n") == -1) ||
+	    buf_add(res->out, "\r\n", 2) == -1) {
+		lua_result_fail(res, "cannot build response: out of memory");
+		return;
+	}
+	res->status = (int)status;
+	res->stream = idx;
+}
+
 void
 lua_result_values(struct lua_result *res, lua_State *L, int first, int n)
 {
@@ -235,6 +278,8 @@ lua_result_values(struct lua_result *res, lua_State *L, int first, int n)
 	if (type == LUA_TTABLE) {
 		if (lua_module_is_response(L, first))
 			respond_raw(res, L, first);
+		else if (lua_module_is_stream(L, first))
+			respond_stream(res, L, first);
 		else
 			respond_json(res, L, 200, first, 0);
 		return;

@@ -18,6 +18,10 @@ struct lua_result {
 	struct buf		*out;		/* appended to */
 	size_t			 mark;		/* out->len before we started */
 	int			 status;	/* the HTTP status answered */
+	int			 stream;	/* a fcgiserve.stream{}: its
+						   stack index (out has its
+						   head only); else 0 */
+	int			 sse;		/* it is fcgiserve.sse's */
 };
 
 /* Starts a response for req at the end of out (status 500 until done). */
@@ -25,8 +29,9 @@ void	lua_result_begin(struct lua_result *, const struct request *req,
 	    struct buf *out);
 /*
  * The handler's return values at first .. first + n - 1: nil, a table (a
- * JSON body), a fcgiserve.response{} (a raw body), or status[, body[,
- * headers]].  Anything else is logged and answered 500.  Reads with
+ * JSON body), a fcgiserve.response{} (a raw body), a fcgiserve.stream{}
+ * (its head in out, res->stream set: the caller runs its body), or
+ * status[, body[, headers]].  Anything else is logged and answered 500.  Reads with
  * non-raising getters but may raise on memory: call it under lua_pcall.
  */
 void	lua_result_values(struct lua_result *, lua_State *, int first, int n);

@@ -379,6 +379,15 @@ scgi_write_response(uint16_t id, const void *data, size_t len,
 	return emit(arg, data, len);
 }
 
+int
+scgi_write_end(uint16_t id, codec_emit_fn *emit, void *arg)
+{
+	(void)id;
+	(void)emit;
+	(void)arg;
+	return 0;
+}
+
 static void *
 codec_new(const struct codec_limits *limits)
 {
@@ -412,5 +421,6 @@ codec_head_pending(const void *p)
 
 const struct codec scgi_codec = {
 	"SCGI", codec_new, codec_free, codec_parse, codec_done,
-	scgi_write_response, codec_head_pending
+	scgi_write_response, scgi_write_response, scgi_write_end,
+	codec_head_pending
 };

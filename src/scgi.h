@@ -38,6 +38,9 @@ void			 scgi_request_done(struct scgi_parser *, uint16_t id);
 /* The response is the CGI response itself: one emit of data[0..len). */
 int			 scgi_write_response(uint16_t id, const void *data,
 			    size_t len, codec_emit_fn *emit, void *arg);
+/* A stream: each part as it is; its end is the connection's close. */
+int			 scgi_write_end(uint16_t id, codec_emit_fn *emit,
+			    void *arg);
 
 /* The functions above as the worker's codec interface. */
 extern const struct codec	 scgi_codec;

@@ -39,6 +39,7 @@ struct stats_slot {
 	atomic_int		 active;
 	atomic_int		 queued;
 	atomic_int		 conns;
+	atomic_int		 streams;
 };
 
 struct stats_pool {
@@ -51,6 +52,7 @@ struct stats_pool {
 	atomic_llong		 max_active;
 	atomic_llong		 queued;
 	atomic_llong		 max_queued;
+	atomic_llong		 streams;
 	int			 nslots;
 	struct stats_slot	 slots[];
 };
@@ -175,6 +177,9 @@ stats_worker_gone(pid_t pid)
 			    atomic_load(&sl->active));
 			atomic_fetch_sub(&s->pool->queued,
 			    atomic_load(&sl->queued));
+			atomic_fetch_sub(&s->pool->streams,
+			    atomic_load(&sl->streams));
+			atomic_store(&sl->streams, 0);
 			atomic_store(&sl->state, STATS_FREE);
 			atomic_store(&sl->requests, 0);
 			atomic_store(&sl->active, 0);
@@ -225,6 +230,20 @@ stats_add(enum stats_counter c, uint64_t n)
 	if (mine != NULL)
 		atomic_fetch_add_explicit(&mine->counters[c], n,
 		    memory_order_relaxed);
+}
+
+void
+stats_streams(int delta)
+{
+	if (mine == NULL)
+		return;
+	if (delta > 0)
+		atomic_fetch_add_explicit(&mine->counters[STATS_STREAMS], 1,
+		    memory_order_relaxed);
+	atomic_fetch_add_explicit(&mine->streams, delta,
+	    memory_order_relaxed);
+	atomic_fetch_add_explicit(&slot->streams, delta,
+	    memory_order_relaxed);
 }
 
 void
@@ -315,6 +334,7 @@ stats_snapshot_of(const struct stats_pool *cp, struct stats_snapshot *out)
 	out->max_active = atomic_load(&p->max_active);
 	out->queued = atomic_load(&p->queued);
 	out->max_queued = atomic_load(&p->max_queued);
+	out->streams = atomic_load(&p->streams);
 	if ((out->workers = calloc((size_t)p->nslots, sizeof(*w))) == NULL)
 		return 0;	/* totals without the per-worker lines */
 	for (i = 0; i < p->nslots; i++) {

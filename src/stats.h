@@ -27,6 +27,7 @@ enum stats_counter {
 	STATS_RESETS,		/* runners put back after a request */
 	STATS_RESET_PAGES,	/* pages those resets copied back */
 	STATS_RESET_DIFFERS,	/* reset_verify found pages differing */
+	STATS_STREAMS,		/* streamed answers begun */
 	STATS_NCOUNTERS
 };
 
@@ -58,6 +59,7 @@ struct stats_snapshot {
 	int64_t			 max_active;
 	int64_t			 queued;	/* requests waiting now */
 	int64_t			 max_queued;
+	int64_t			 streams;	/* streaming now */
 	int			 nworkers;	/* live slots */
 	struct stats_worker	*workers;	/* nworkers, malloc'd */
 };
@@ -93,6 +95,7 @@ void			 stats_served(void);		/* this worker's count */
 void			 stats_active(int delta);	/* children running */
 void			 stats_queued(int delta);	/* requests waiting */
 void			 stats_conns(int delta);
+void			 stats_streams(int delta);	/* open streams */
 void			 stats_stopping(void);
 
 /* Fills s from the worker's pool (0), or -1 without a segment. */

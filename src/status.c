@@ -165,6 +165,9 @@ render_json(const struct pool_conf *p, const struct stats_snapshot *s,
 	    json_integer((json_int_t)s->counters[STATS_RESET_PAGES]));
 	json_object_set_new(o, "reset_differs",
 	    json_integer((json_int_t)s->counters[STATS_RESET_DIFFERS]));
+	json_object_set_new(o, "streams", json_integer(s->streams));
+	json_object_set_new(o, "streams_total",
+	    json_integer((json_int_t)s->counters[STATS_STREAMS]));
 	json_object_set_new(o, "shared_dicts", dicts_json());
 	if ((resp = json_object()) != NULL) {
 		for (i = 0; i < 5; i++)
@@ -320,6 +323,9 @@ render_text(const struct pool_conf *p, const struct stats_snapshot *s,
 		"Request children forked, spares included." },
 	    waits = { "spare_waits", 1,
 		"Requests that found no idle spare and waited for one." },
+	    streams = { "streams", 0,
+		"Streamed answers open now (each holds a child)." },
+	    streams_t = { "streams_started", 1, "Streamed answers begun." },
 	    resets = { "resets", 1,
 		"Requests after which a runner put itself back (reset)." },
 	    rpages = { "reset_pages", 1,
@@ -367,6 +373,8 @@ render_text(const struct pool_conf *p, const struct stats_snapshot *s,
 	rc |= metric(b, f, &slow, pool, s->counters[STATS_SLOW]);
 	rc |= metric(b, f, &forked, pool, s->counters[STATS_FORKED]);
 	rc |= metric(b, f, &waits, pool, s->counters[STATS_SPARE_WAITS]);
+	rc |= metric(b, f, &streams, pool, (unsigned long long)s->streams);
+	rc |= metric(b, f, &streams_t, pool, s->counters[STATS_STREAMS]);
 	rc |= metric(b, f, &resets, pool, s->counters[STATS_RESETS]);
 	rc |= metric(b, f, &rpages, pool, s->counters[STATS_RESET_PAGES]);
 	rc |= metric(b, f, &rdiff, pool, s->counters[STATS_RESET_DIFFERS]);
