@@ -86,6 +86,7 @@ struct job {
 	size_t			 frames;	/* stream: frames done (the
 						   first is the CGI head) */
 	size_t			 sent;		/* stream: bytes forwarded */
+	int			 stream_status;	/* stream: its head's */
 	unsigned		 streaming:1;	/* a stream's head came */
 	unsigned		 sse:1;
 	unsigned		 paused:1;	/* the peer does not read */
@@ -653,7 +654,7 @@ stream_start(struct job *j)
 	memcpy(&head, j->out.data, sizeof(head));
 	j->streaming = 1;
 	j->sse = (head.status & CHILD_SSE) != 0;
-	j->status = CHILD_STATUS(head.status);
+	j->stream_status = CHILD_STATUS(head.status);
 	memmove(j->out.data, j->out.data + sizeof(head),
 	    j->out.len - sizeof(head));
 	j->out.len -= sizeof(head);
@@ -701,6 +702,7 @@ stream_end(struct job *j)
 	if (c == NULL)
 		return;
 	j->conn = NULL;
+	j->status = j->stream_status;	/* answered: the access log says */
 	j->body_bytes = j->frames > 0 ? j->sent : 0;
 	j->dur_us = since_us(&j->t_start);
 	clock_gettime(CLOCK_REALTIME, &j->t_answer);

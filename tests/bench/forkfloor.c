@@ -176,7 +176,7 @@ child(struct lua_app *app, const struct request *req, int fd)
 	lua_app_child_init(app);
 	if (buf_add(&out, "\0\0\0\0", 4) == -1)
 		_exit(1);
-	(void)lua_app_handle(app, req, &out);
+	(void)lua_app_handle(app, req, &out, NULL);
 	len = (uint32_t)(out.len - 4);
 	memcpy(out.data, &len, sizeof(len));
 	if (write_all(fd, out.data, out.len) == -1)

@@ -14,6 +14,7 @@ INTEGRATION_BOTH_TESTS = \
 	tests/integration/abort.sh \
 	tests/integration/access-log-combined.sh \
 	tests/integration/access-log.sh \
+	tests/integration/after.sh \
 	tests/integration/app-function.sh \
 	tests/integration/bad-json.sh \
 	tests/integration/body-too-large.sh \
@@ -74,6 +75,8 @@ INTEGRATION_BOTH_TESTS = \
 	tests/integration/status-counters.sh \
 	tests/integration/status-workers.sh \
 	tests/integration/status.sh \
+	tests/integration/stream-client.sh \
+	tests/integration/stream.sh \
 	tests/integration/timeout-504.sh \
 	tests/integration/worker-kill-load.sh \
 	tests/integration/worker-respawn.sh
@@ -94,7 +97,9 @@ INTEGRATION_BOTH_TESTS = \
 # - request children, the zygote and the worker's memory, whatever
 #   brought the request: child-*-limit.sh, child-open-files.sh, spare-*.sh,
 #   slowlog-zygote.sh, template-hugepages.sh, sanitizer-child.sh,
-#   lua-c-module.sh, isolation-process.sh, reset-verify.sh, shared-dict*.sh;
+#   lua-c-module.sh, isolation-process.sh, reset-verify.sh, shared-dict*.sh,
+#   stream-many.sh (100 streams: once is enough), sse.sh (the SSE format
+#   is the handler's, whatever the protocol);
 # - the error log's format, whatever the protocol: error-log-json.sh.
 INTEGRATION_ONCE_TESTS = \
 	tests/integration/allow-root.sh \
@@ -132,6 +137,8 @@ INTEGRATION_ONCE_TESTS = \
 	tests/integration/spare-surplus.sh \
 	tests/integration/spare-wait.sh \
 	tests/integration/spare-zygote.sh \
+	tests/integration/sse.sh \
+	tests/integration/stream-many.sh \
 	tests/integration/template-hugepages.sh \
 	tests/integration/two-pools.sh \
 	tests/integration/two-protocols.sh
@@ -152,7 +159,8 @@ tests/integration/probemod.so: tests/integration/probemod.c
 	    $(WARN_CFLAGS) $(LUA_CFLAGS) -shared -fPIC -pthread -o $@ \
 	    $(srcdir)/tests/integration/probemod.c
 CLEANFILES += tests/integration/testmod.so tests/integration/probemod.so
-EXTRA_DIST += tests/integration/testmod.c tests/integration/probemod.c
+EXTRA_DIST += tests/integration/testmod.c tests/integration/probemod.c \
+	tests/integration/sse_client.py
 dist_check_DATA = \
 	tests/integration/lib.sh \
 	tests/integration/metrics-check.awk \
@@ -165,6 +173,7 @@ dist_check_DATA = \
 	tests/integration/apps/limits.lua \
 	tests/integration/apps/probe.lua \
 	tests/integration/apps/shared.lua \
+	tests/integration/apps/stream.lua \
 	tests/integration/apps/syntax-error.lua
 
 # The same behaviours over SCGI: tests/integration/NAME-scgi.sh is a

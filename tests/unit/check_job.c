@@ -75,6 +75,29 @@ conn_peer(const struct conn *c)
 	return "test-peer";
 }
 
+/* Streams: the fake children never stream; counted if they did. */
+void
+conn_stream_part(struct conn *c, const struct request *req,
+    const void *data, size_t len)
+{
+	(void)req;
+	(void)buf_add(&c->body, data, len);
+}
+
+void
+conn_stream_end(struct conn *c, const struct request *req)
+{
+	(void)req;
+	c->answers++;
+}
+
+size_t
+conn_output_len(const struct conn *c)
+{
+	(void)c;
+	return 0;
+}
+
 #define NCONN	4
 
 static struct worker		 w;

@@ -156,7 +156,7 @@ expect(struct lua_app *app, struct request *r, int status, const char *bytes)
 {
 	struct buf	 out = BUF_INIT;
 
-	ck_assert_int_eq(lua_app_handle(app, r, &out), status);
+	ck_assert_int_eq(lua_app_handle(app, r, &out, NULL), status);
 	ck_assert_ptr_nonnull(out.data);
 	ck_assert_str_eq(out.data, bytes);
 	ck_assert_uint_eq(out.len, strlen(bytes));
@@ -205,7 +205,7 @@ expect_json(struct lua_app *app, struct request *r, int status,
 	const char	*body;
 	char		 head[512];
 
-	ck_assert_int_eq(lua_app_handle(app, r, &out), status);
+	ck_assert_int_eq(lua_app_handle(app, r, &out, NULL), status);
 	ck_assert_ptr_nonnull(body = strstr(out.data, "\r\n\r\n"));
 	body += 4;
 	snprintf(head, sizeof(head), "Status: %d %s\r\n%sContent-Type: "
@@ -623,7 +623,7 @@ START_TEST(test_runtime_error)
 	char		*log;
 
 	r = mkreq("GET", "/boom", NULL);
-	ck_assert_int_eq(lua_app_handle(app, r, &out), 500);
+	ck_assert_int_eq(lua_app_handle(app, r, &out, NULL), 500);
 	ck_assert_str_eq(out.data, err_resp(500, "internal server error",
 	    ""));
 	ck_assert_ptr_null(strstr(out.data, "secret"));
@@ -912,9 +912,9 @@ START_TEST(test_child_init_random)
 	    "return function() return { r = math.random(0) } end\n");
 	r = mkreq("GET", "/", NULL);
 	lua_app_child_init(app);
-	ck_assert_int_eq(lua_app_handle(app, r, &a), 200);
+	ck_assert_int_eq(lua_app_handle(app, r, &a, NULL), 200);
 	lua_app_child_init(app);
-	ck_assert_int_eq(lua_app_handle(app, r, &b), 200);
+	ck_assert_int_eq(lua_app_handle(app, r, &b, NULL), 200);
 	ck_assert_str_ne(a.data, b.data);
 	ck_assert_int_eq(strncmp(a.data, "Status: 200 OK\r\n", 16), 0);
 	buf_free(&a);
@@ -933,7 +933,7 @@ START_TEST(test_appends_to_out)
 
 	/* a failed response replaces only what this request appended */
 	ck_assert_int_eq(buf_adds(&out, "before|"), 0);
-	ck_assert_int_eq(lua_app_handle(app, r, &out), 500);
+	ck_assert_int_eq(lua_app_handle(app, r, &out, NULL), 500);
 	snprintf(want, sizeof(want), "before|%s",
 	    err_resp(500, "internal server error", ""));
 	ck_assert_str_eq(out.data, want);

@@ -81,12 +81,12 @@ app:get("/bad-event", function()
   end)
 end)
 
--- after: the answer first, then the work (a file written a second later).
+-- after: the answer first, then the work (a file written 3 s later).
 app:get("/after", function(req)
   local path = assert(req.query.file)
   assert(not path:find("[^%w/._-]"), "unsafe path")
   fcgiserve.after(function()
-    sleep(1)
+    sleep(3)
     local f = assert(io.open(path .. ".tmp", "w"))
     f:write("done")
     f:close()
