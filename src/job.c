@@ -90,6 +90,11 @@ struct job {
 	unsigned		 streaming:1;	/* a stream's head came */
 	unsigned		 sse:1;
 	unsigned		 paused:1;	/* the peer does not read */
+	unsigned		 detached:1;	/* the worker's own (a periodic
+						   job's run): answers nobody */
+	void			(*done)(void *, int status);	/* detached */
+	void			*done_arg;
+	uint64_t		 timeout_ms;	/* 0: request_timeout */
 	struct buf		 out;		/* length prefix + answer */
 	struct timespec		 t_start;	/* complete (CLOCK_MONOTONIC) */
 	struct timespec		 t_run;		/* given a child (same clock) */
@@ -216,13 +221,15 @@ job_answer(struct job *j, int status, const void *data, size_t len)
 {
 	struct conn	*c = j->conn;
 
-	if (c == NULL)
+	if (c == NULL && !j->detached)
 		return;		/* the peer is gone: nobody to tell */
 	j->status = status;
 	j->body_bytes = sent_len(j->req, data, len) -
 	    response_head_len(data, len);
 	j->dur_us = since_us(&j->t_start);
 	clock_gettime(CLOCK_REALTIME, &j->t_answer);
+	if (c == NULL)
+		return;		/* detached: its status is all */
 	stats_status_class(j->status);
 	stats_served();
 	j->conn = NULL;
@@ -392,8 +399,8 @@ job_out_cb(evutil_socket_t fd, short events, void *arg)
 	(void)fd;
 	(void)events;
 	job_drain(j);
-	if (j->streaming || j->state != JOB_RUNNING || j->conn == NULL ||
-	    !job_output_complete(j))
+	if (j->streaming || j->state != JOB_RUNNING ||
+	    (j->conn == NULL && !j->detached) || !job_output_complete(j))
 		return;
 	j->state = JOB_ANSWERED;
 	job_answer_child(j);
@@ -497,7 +504,8 @@ job_run(struct job *j)
 		children_kill(&j->child);
 		return;
 	}
-	timer_ms(j->ev_timeout, p->request_timeout_ms);
+	timer_ms(j->ev_timeout, j->timeout_ms > 0 ? j->timeout_ms :
+	    p->request_timeout_ms);
 	if (j->ev_slow != NULL)
 		timer_ms(j->ev_slow, p->slowlog_timeout_ms);
 }
@@ -592,6 +600,8 @@ job_end(struct job *j)
 		event_free(j->ev_slow);
 	stream_stop(j);
 	buf_free(&j->out);
+	if (j->done != NULL)
+		j->done(j->done_arg, j->status != 0 ? j->status : 500);
 	request_free(j->req);
 	free(j);
 	if (c != NULL)
@@ -836,7 +846,7 @@ child_exited(struct child *ch, int status, const struct rusage *ru)
 			log_msg(LOG_LVL_WARN, j->req->rid, "child %ld answered, then "
 			    "%s %d", (long)ch->pid, sig ? "was killed by "
 			    "signal" : "exited with status", sig ? sig : code);
-	} else if (j->conn == NULL) {
+	} else if (j->conn == NULL && !j->detached) {
 		log_msg(LOG_LVL_DEBUG, j->req->rid, "child %ld reaped after the "
 		    "peer went away", (long)ch->pid);
 	} else if (j->state == JOB_KILLED && j->why == WHY_ABORT) {
@@ -1021,6 +1031,37 @@ job_conn_gone(struct conn *c, const char *peer)
 			}
 		}
 	start_queued();		/* their slots are free */
+}
+
+void
+job_run_detached(struct request *req, uint64_t timeout_ms,
+    void (*done)(void *, int status), void *arg)
+{
+	struct job	*j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		log_msg(LOG_LVL_ERROR, req->rid, "out of memory");
+		request_free(req);
+		done(arg, 503);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &j->t_start);
+	j->req = req;
+	j->child.out_fd = -1;
+	j->detached = 1;
+	j->done = done;
+	j->done_arg = arg;
+	j->timeout_ms = timeout_ms;
+	if (have_slot())
+		job_start(j);
+	else if (js.nqueued < js.w->pool->queue)
+		set_state(j, JOB_QUEUED);
+	else {
+		log_msg(LOG_LVL_WARN, req->rid, "%d children busy and %d "
+		    "requests queued; not run now", js.nslots, js.nqueued);
+		j->status = 503;
+		job_finish(j);
+	}
 }
 
 int

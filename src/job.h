@@ -34,6 +34,14 @@ void	job_refuse(struct conn *c, const struct request_event *ev);
 int	job_abort(struct conn *c, uint16_t id);
 /* c is going away: its running children are killed, the rest dropped. */
 void	job_conn_gone(struct conn *c, const char *peer);
+/*
+ * A request the worker makes itself (a periodic job's run, every.c):
+ * run like any (a max_children slot or the queue, a child, timeout_ms or
+ * else request_timeout), answered to nobody; done(arg, status) when it
+ * ends (503 when it could not run, 500 when its child died).
+ */
+void	job_run_detached(struct request *req, uint64_t timeout_ms,
+	    void (*done)(void *, int status), void *arg);
 /* c's output has drained: streams paused for it read on. */
 void	job_conn_writable(struct conn *c);
 /* Jobs holding a slot or queued; the worker exits at 0 once stopping. */

@@ -332,7 +332,15 @@ handle_protected(lua_State *L)
 
 	lua_settop(L, 0);
 	lua_pushcfunction(L, app_msghandler);			/* 1 */
-	lua_rawgeti(L, LUA_REGISTRYINDEX, h->app->handler);	/* 2 */
+	if (h->res.req->job == 0)
+		lua_rawgeti(L, LUA_REGISTRYINDEX, h->app->handler); /* 2 */
+	else if (lua_module_every(L)) {		/* a periodic job's run */
+		lua_rawgeti(L, -1, h->res.req->job);
+		lua_getfield(L, -1, "fn");
+		lua_replace(L, 2);
+		lua_settop(L, 2);
+	} else
+		lua_pushnil(L);
 	lua_req_push(L, h->res.req);				/* 3 */
 	switch (lua_pcall(L, 1, LUA_MULTRET, 1)) {
 	case LUA_OK:
@@ -395,6 +403,30 @@ lua_app_after(struct lua_app *app, const struct request *req)
 	}
 	lua_settop(L, 0);
 	app->req = NULL;
+}
+
+int
+lua_app_jobs(struct lua_app *app, struct lua_job *jobs, int max)
+{
+	lua_State	*L = app->L;
+	int		 i, n = 0;
+
+	lua_settop(L, 0);
+	if (!lua_module_every(L))
+		return 0;
+	for (i = 1; i <= (int)lua_rawlen(L, 1) && n < max; i++, n++) {
+		lua_rawgeti(L, 1, i);
+		lua_getfield(L, -1, "name");
+		snprintf(jobs[n].name, sizeof(jobs[n].name), "%s",
+		    lua_tostring(L, -1));
+		lua_getfield(L, -2, "ms");
+		jobs[n].interval_ms = (uint64_t)lua_tointeger(L, -1);
+		lua_getfield(L, -3, "timeout");
+		jobs[n].timeout_ms = (uint64_t)lua_tointeger(L, -1);
+		lua_settop(L, 1);
+	}
+	lua_settop(L, 0);
+	return n;
 }
 
 struct lua_State *

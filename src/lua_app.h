@@ -68,6 +68,15 @@ int		 lua_app_handle(struct lua_app *, const struct request *,
  */
 void		 lua_app_after(struct lua_app *, const struct request *);
 
+/* A periodic job (fcgiserve.every): run as a request with req->job. */
+struct lua_job {
+	char		 name[48];
+	uint64_t	 interval_ms;
+	uint64_t	 timeout_ms;	/* 0: the pool's request_timeout */
+};
+/* The jobs the app registered while it loaded (job k is req->job k+1). */
+int		 lua_app_jobs(struct lua_app *, struct lua_job *, int max);
+
 struct lua_State;
 /* The app's interpreter, for the slow log's debug hook. */
 struct lua_State *lua_app_state(struct lua_app *);

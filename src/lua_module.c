@@ -16,6 +16,7 @@
 #include <lua.h>
 
 #include "buf.h"
+#include "conf.h"
 #include "json.h"
 #include "log.h"
 #ifdef FCGISERVE_SANITIZERS
@@ -31,6 +32,8 @@
 #define RESPONSE_MT	"fcgiserve.response"	/* result of response{} */
 #define STREAM_MT	"fcgiserve.stream"	/* result of stream{} */
 #define AFTER_KEY	"fcgiserve.after"	/* registry: after()'s list */
+#define EVERY_KEY	"fcgiserve.every"	/* registry: every()'s jobs */
+#define EVERY_MAX	16			/* as the statistics hold */
 
 #define REQ_JSON_FLAGS	(JSON_DECODE_ANY | JSON_ALLOW_NUL)	/* as json.c */
 #define RAW_CTYPE	"text/plain; charset=utf-8"
@@ -195,6 +198,65 @@ mod_stream(lua_State *L)
 	lua_setfield(L, -2, "sse");
 	luaL_setmetatable(L, STREAM_MT);
 	return 1;
+}
+
+/*
+ * fcgiserve.every(interval, fn [, {name=, timeout=}]), while the app
+ * loads: fn runs every interval ("30s", or seconds), once per pool.
+ */
+static int
+mod_every(lua_State *L)
+{
+	const struct request	**current = lua_touserdata(L,
+				    lua_upvalueindex(1));
+	uint64_t		  ms, timeout = 0;
+	lua_Integer		  n;
+	char			  name[48];
+
+	if (*current != NULL)
+		return luaL_error(L, "fcgiserve.every: only while the app "
+		    "loads");
+	if (lua_type(L, 1) == LUA_TSTRING) {
+		if (conf_parse_duration(lua_tostring(L, 1), &ms) == -1)
+			return luaL_argerror(L, 1, "a duration (30s, 500ms, "
+			    "2m) expected");
+	} else
+		ms = (uint64_t)(luaL_checknumber(L, 1) * 1000);
+	if (ms < 100 || ms > 7ULL * 24 * 3600 * 1000)
+		return luaL_argerror(L, 1, "from 100ms to 7 days");
+	luaL_checktype(L, 2, LUA_TFUNCTION);
+	if (lua_getfield(L, LUA_REGISTRYINDEX, EVERY_KEY) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, -1);
+		lua_setfield(L, LUA_REGISTRYINDEX, EVERY_KEY);
+	}
+	n = (lua_Integer)lua_rawlen(L, -1) + 1;
+	if (n > EVERY_MAX)
+		return luaL_error(L, "fcgiserve.every: at most %d jobs",
+		    EVERY_MAX);
+	snprintf(name, sizeof(name), "job%lld", (long long)n);
+	if (lua_istable(L, 3)) {
+		if (lua_getfield(L, 3, "name") == LUA_TSTRING)
+			snprintf(name, sizeof(name), "%s", lua_tostring(L, -1));
+		lua_pop(L, 1);
+		if (lua_getfield(L, 3, "timeout") == LUA_TSTRING &&
+		    conf_parse_duration(lua_tostring(L, -1), &timeout) == -1)
+			return luaL_error(L, "fcgiserve.every: a timeout "
+			    "duration expected");
+		lua_pop(L, 1);
+	}
+	lua_createtable(L, 0, 4);
+	lua_pushstring(L, name);
+	lua_setfield(L, -2, "name");
+	lua_pushinteger(L, (lua_Integer)ms);
+	lua_setfield(L, -2, "ms");
+	lua_pushinteger(L, (lua_Integer)timeout);
+	lua_setfield(L, -2, "timeout");
+	lua_pushvalue(L, 2);
+	lua_setfield(L, -2, "fn");
+	lua_rawseti(L, -2, n);
+	return 0;
 }
 
 /* fcgiserve.after(fn): fn runs once the answer is out (lua_app.c). */
@@ -403,6 +465,7 @@ lua_module_open(lua_State *L, const struct request **current)
 		{ "response",	mod_response },
 		{ "stream",	mod_stream },
 		{ "after",	mod_after },
+		{ "every",	mod_every },
 		{ "log",	mod_log },
 		{ NULL,		NULL }
 	};
@@ -447,6 +510,15 @@ int
 lua_module_is_stream(lua_State *L, int idx)
 {
 	return has_metatable(L, idx, STREAM_MT);
+}
+
+int
+lua_module_every(lua_State *L)
+{
+	if (lua_getfield(L, LUA_REGISTRYINDEX, EVERY_KEY) == LUA_TTABLE)
+		return 1;
+	lua_pop(L, 1);
+	return 0;
 }
 
 int

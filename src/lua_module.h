@@ -25,6 +25,11 @@ int	lua_module_is_stream(lua_State *, int idx);
  * request, 1; or pushes nothing, 0.
  */
 int	lua_module_after(lua_State *);
+/*
+ * Pushes the jobs fcgiserve.every() registered while the app loaded (a
+ * list of {name=, ms=, timeout=, fn=}), 1; or pushes nothing, 0.
+ */
+int	lua_module_every(lua_State *);
 
 /*
  * What fcgiserve.abort raises: a table {status=, message=[, headers=]}

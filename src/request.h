@@ -18,6 +18,9 @@ struct request_param {
 struct request {
 	uint16_t		 id;		/* FastCGI request id; 0 for SCGI */
 	unsigned		 keep_conn:1;	/* FCGI_KEEP_CONN was set */
+	uint8_t			 job;		/* 0; or a periodic job's number
+						   (fcgiserve.every), made by
+						   the worker, never a peer */
 	struct request_param	*params;
 	size_t			 nparams;
 	size_t			 params_cap;

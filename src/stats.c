@@ -42,6 +42,15 @@ struct stats_slot {
 	atomic_int		 streams;
 };
 
+struct stats_job {
+	_Alignas(64) char	 name[STATS_JOB_NAME];	/* "": free */
+	atomic_int		 claimed;	/* the name is being written */
+	atomic_int		 running;	/* pid of the worker running it */
+	atomic_llong		 next_ms;	/* CLOCK_MONOTONIC: due */
+	atomic_ullong		 runs, failures;
+	atomic_llong		 last_ms;
+};
+
 struct stats_pool {
 	char			 name[72];
 	size_t			 size;		/* of the mapping */
@@ -53,6 +62,7 @@ struct stats_pool {
 	atomic_llong		 queued;
 	atomic_llong		 max_queued;
 	atomic_llong		 streams;
+	struct stats_job	 jobs[STATS_JOBS];
 	int			 nslots;
 	struct stats_slot	 slots[];
 };
@@ -165,7 +175,7 @@ stats_worker_gone(pid_t pid)
 {
 	struct stats_slot	*sl;
 	struct seg		*s;
-	int			 i;
+	int			 i, j, zero;
 
 	for (s = segs; s != NULL; s = s->next)
 		for (i = 0; i < s->pool->nslots; i++) {
@@ -179,6 +189,12 @@ stats_worker_gone(pid_t pid)
 			    atomic_load(&sl->queued));
 			atomic_fetch_sub(&s->pool->streams,
 			    atomic_load(&sl->streams));
+			/* A run it held dies with it: due again at once. */
+			for (j = 0; j < STATS_JOBS; j++) {
+				zero = pid;
+				atomic_compare_exchange_strong(
+				    &s->pool->jobs[j].running, &zero, 0);
+			}
 			atomic_store(&sl->streams, 0);
 			atomic_store(&sl->state, STATS_FREE);
 			atomic_store(&sl->requests, 0);
@@ -230,6 +246,74 @@ stats_add(enum stats_counter c, uint64_t n)
 	if (mine != NULL)
 		atomic_fetch_add_explicit(&mine->counters[c], n,
 		    memory_order_relaxed);
+}
+
+/* The job slot named name, made if need be: NULL without room. */
+static struct stats_job *
+job_slot(const char *name)
+{
+	struct stats_job	*jb;
+	int			 i, zero;
+
+	for (i = 0; i < STATS_JOBS; i++) {
+		jb = &mine->jobs[i];
+		zero = 0;
+		if (atomic_compare_exchange_strong(&jb->claimed, &zero, 1)) {
+			snprintf(jb->name, sizeof(jb->name), "%s", name);
+			atomic_store(&jb->claimed, 2);
+			return jb;
+		}
+		while (atomic_load(&jb->claimed) == 1)
+			;	/* another worker writes its name: a moment */
+		if (strncmp(jb->name, name, sizeof(jb->name) - 1) == 0)
+			return jb;
+	}
+	return NULL;
+}
+
+int
+stats_job_claim(const char *name, int64_t interval_ms, int64_t *wait_ms)
+{
+	struct stats_job	*jb;
+	int64_t			 now = clock_ms(CLOCK_MONOTONIC), due;
+	int			 zero = 0;
+
+	if (mine == NULL || (jb = job_slot(name)) == NULL)
+		return -1;
+	due = atomic_load(&jb->next_ms);
+	if (due == 0) {		/* the first worker sets the first time */
+		int64_t	unset = 0;
+
+		(void)atomic_compare_exchange_strong(&jb->next_ms, &unset,
+		    now + interval_ms);
+		due = atomic_load(&jb->next_ms);
+	}
+	if (now < due) {
+		*wait_ms = due - now;
+		return 0;
+	}
+	if (!atomic_compare_exchange_strong(&jb->running, &zero,
+	    (int)getpid())) {
+		*wait_ms = interval_ms;	/* running: never overlapping */
+		return 0;
+	}
+	atomic_store(&jb->next_ms, now + interval_ms);
+	*wait_ms = interval_ms;
+	return 1;
+}
+
+void
+stats_job_done(const char *name, int failed, int64_t duration_ms)
+{
+	struct stats_job	*jb;
+
+	if (mine == NULL || (jb = job_slot(name)) == NULL)
+		return;
+	atomic_fetch_add(&jb->runs, 1);
+	if (failed)
+		atomic_fetch_add(&jb->failures, 1);
+	atomic_store(&jb->last_ms, duration_ms);
+	atomic_store(&jb->running, 0);
 }
 
 void
@@ -335,6 +419,18 @@ stats_snapshot_of(const struct stats_pool *cp, struct stats_snapshot *out)
 	out->queued = atomic_load(&p->queued);
 	out->max_queued = atomic_load(&p->max_queued);
 	out->streams = atomic_load(&p->streams);
+	for (i = 0; i < STATS_JOBS; i++) {
+		struct stats_job	*jb = &p->jobs[i];
+
+		if (atomic_load(&jb->claimed) != 2)
+			continue;
+		memcpy(out->jobs[out->njobs].name, jb->name, STATS_JOB_NAME);
+		out->jobs[out->njobs].running = atomic_load(&jb->running);
+		out->jobs[out->njobs].runs = atomic_load(&jb->runs);
+		out->jobs[out->njobs].failures = atomic_load(&jb->failures);
+		out->jobs[out->njobs].last_ms = atomic_load(&jb->last_ms);
+		out->njobs++;
+	}
 	if ((out->workers = calloc((size_t)p->nslots, sizeof(*w))) == NULL)
 		return 0;	/* totals without the per-worker lines */
 	for (i = 0; i < p->nslots; i++) {

@@ -49,6 +49,16 @@ struct stats_worker {
 	int		 conns;		/* open connections */
 };
 
+/* A periodic job's shared state (fcgiserve.every), one per name. */
+#define STATS_JOBS	16
+#define STATS_JOB_NAME	48
+struct stats_job_view {
+	char		 name[STATS_JOB_NAME];
+	int		 running;	/* the pid of the worker running it */
+	uint64_t	 runs, failures;
+	int64_t		 last_ms;	/* duration of the last run */
+};
+
 /* A consistent-enough copy of a pool's segment (each field is atomic). */
 struct stats_snapshot {
 	char			 pool[72];
@@ -60,6 +70,8 @@ struct stats_snapshot {
 	int64_t			 queued;	/* requests waiting now */
 	int64_t			 max_queued;
 	int64_t			 streams;	/* streaming now */
+	int			 njobs;
+	struct stats_job_view	 jobs[STATS_JOBS];
 	int			 nworkers;	/* live slots */
 	struct stats_worker	*workers;	/* nworkers, malloc'd */
 };
@@ -97,6 +109,19 @@ void			 stats_queued(int delta);	/* requests waiting */
 void			 stats_conns(int delta);
 void			 stats_streams(int delta);	/* open streams */
 void			 stats_stopping(void);
+
+/*
+ * Periodic jobs, one run per pool at a time: the job named name (made
+ * on first use) is claimed for the calling worker when it is due and no
+ * one runs it: 1, with its next due time set interval_ms ahead; 0 not
+ * now, with *wait_ms until it is due (or a retry); -1 no room or no
+ * segment (the worker then runs it alone).
+ */
+int			 stats_job_claim(const char *name, int64_t interval_ms,
+			    int64_t *wait_ms);
+/* The claimed run is over: counted (failed: a 5xx or a crash). */
+void			 stats_job_done(const char *name, int failed,
+			    int64_t duration_ms);
 
 /* Fills s from the worker's pool (0), or -1 without a segment. */
 int			 stats_snapshot(struct stats_snapshot *);

@@ -120,7 +120,7 @@ render_json(const struct pool_conf *p, const struct stats_snapshot *s,
     int full, struct buf *out)
 {
 	const struct stats_worker	*wk;
-	json_t				*o, *resp, *list, *one;
+	json_t				*o, *resp, *list, *one, *jobs;
 	char				 ts[40];
 	int				 i, rc;
 
@@ -169,6 +169,15 @@ render_json(const struct pool_conf *p, const struct stats_snapshot *s,
 	json_object_set_new(o, "streams_total",
 	    json_integer((json_int_t)s->counters[STATS_STREAMS]));
 	json_object_set_new(o, "shared_dicts", dicts_json());
+	if ((jobs = json_object()) != NULL) {
+		for (i = 0; i < s->njobs; i++)
+			json_object_set_new(jobs, s->jobs[i].name, json_pack(
+			    "{sIsIsIsb}", "runs", (json_int_t)s->jobs[i].runs,
+			    "failures", (json_int_t)s->jobs[i].failures,
+			    "last_duration_ms", (json_int_t)s->jobs[i].last_ms,
+			    "running", s->jobs[i].running != 0));
+		json_object_set_new(o, "jobs", jobs);
+	}
 	if ((resp = json_object()) != NULL) {
 		for (i = 0; i < 5; i++)
 			json_object_set_new(resp, class_names[i], json_integer(

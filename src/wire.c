@@ -28,7 +28,8 @@ struct wire_packed {
 	uint32_t	body_len;
 	uint16_t	id;
 	uint8_t		keep_conn;
-	uint8_t		pad[5];		/* the table after it is aligned */
+	uint8_t		job;
+	uint8_t		pad[4];		/* the table after it is aligned */
 };
 _Static_assert(sizeof(struct wire_packed) % _Alignof(struct request_param) ==
     0, "the param table after the header must be aligned");
@@ -66,6 +67,7 @@ wire_pack(const struct request *req, struct buf *out)
 	h.nparams = (uint32_t)req->nparams;
 	h.id = req->id;
 	h.keep_conn = req->keep_conn;
+	h.job = req->job;
 	off = sizeof(h) + req->nparams * sizeof(p);
 	h.rid_off = (uint32_t)off;
 	off += ridlen + 1;
@@ -165,6 +167,7 @@ wire_unpack(char *msg, size_t len, struct request *req)
 	memset(req, 0, sizeof(*req));
 	req->id = h.id;
 	req->keep_conn = h.keep_conn != 0;
+	req->job = h.job;
 	req->params = params;
 	req->nparams = req->params_cap = h.nparams;
 	req->body = h.body_len > 0 ? msg + h.body_off : NULL;

@@ -21,6 +21,7 @@
 #include "child.h"
 #include "children.h"
 #include "conn.h"
+#include "every.h"
 #include "ctl.h"
 #include "fastcgi.h"
 #include "job.h"
@@ -121,6 +122,7 @@ signal_cb(evutil_socket_t sig, short events, void *arg)
 	    job_count());
 	w.stopping = 1;
 	stats_stopping();
+	every_stop();
 	children_stop();
 	conn_stop_accepting();
 	event_active(w.ev_check, EV_TIMEOUT, 0);
@@ -235,6 +237,8 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 		fatal("job_init");
 	if (conn_init(&w, listen_fd) == -1)
 		fatal("conn_init");
+	if (every_init(&w) == -1)
+		fatal("every_init");
 
 	log_debug("worker ready");
 	/* A reload waits for this before it stops the old workers. */

@@ -99,7 +99,7 @@ INTEGRATION_BOTH_TESTS = \
 #   slowlog-zygote.sh, template-hugepages.sh, sanitizer-child.sh,
 #   lua-c-module.sh, isolation-process.sh, reset-verify.sh, shared-dict*.sh,
 #   stream-many.sh (100 streams: once is enough), sse.sh (the SSE format
-#   is the handler's, whatever the protocol);
+#   is the handler's, whatever the protocol), every.sh (no request);
 # - the error log's format, whatever the protocol: error-log-json.sh.
 INTEGRATION_ONCE_TESTS = \
 	tests/integration/allow-root.sh \
@@ -116,6 +116,7 @@ INTEGRATION_ONCE_TESTS = \
 	tests/integration/configtest-lua-syntax.sh \
 	tests/integration/configtest-unknown-key.sh \
 	tests/integration/error-log-json.sh \
+	tests/integration/every.sh \
 	tests/integration/fcgi-abort-request.sh \
 	tests/integration/isolation-process.sh \
 	tests/integration/keepalive.sh \
@@ -165,6 +166,7 @@ dist_check_DATA = \
 	tests/integration/lib.sh \
 	tests/integration/metrics-check.awk \
 	tests/integration/apps/api.lua \
+	tests/integration/apps/every.lua \
 	tests/integration/apps/bigarray.lua \
 	tests/integration/apps/fault.lua \
 	tests/integration/apps/function.lua \

@@ -19,7 +19,7 @@ http GET /fcgiserve-status > /dev/null
 assert_status 200
 assert_header Content-Type application/json
 assert_header Cache-Control no-store
-assert_json 'keys' '["accepted_requests","active_children","children_forked","crashes","isolation","max_active_children","max_children","max_queued_requests","pool","queue","queue_full","queued_requests","reset_differs","reset_pages","resets","responses","shared_dicts","slow_requests","spare_children","spare_waits","start_time","timeouts","uptime_seconds","workers","workers_running"]'
+assert_json 'keys' '["accepted_requests","active_children","children_forked","crashes","isolation","jobs","max_active_children","max_children","max_queued_requests","pool","queue","queue_full","queued_requests","reset_differs","reset_pages","resets","responses","shared_dicts","slow_requests","spare_children","spare_waits","start_time","streams","streams_total","timeouts","uptime_seconds","workers","workers_running"]'
 assert_json '[.[] | select(type == "number" and . < 0)] | length' 0
 http GET '/fcgiserve-status?json&full' > /dev/null
 assert_json '.worker_processes[0] | keys' '["active_children","connections","pid","queued_requests","requests","start_time","state"]'
