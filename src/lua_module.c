@@ -134,11 +134,12 @@ response_field(lua_State *L, const char *key, int type, const char *def)
 }
 
 /*
- * fcgiserve.response{status=, headers=, body=, content_type=}: a raw body.
- * Checked here, so a mistake raises at the author's line.
+ * The table argument's status (200 when absent), checked: from 200 to
+ * 599; no 204 or 304 unless a body may be empty (bodyless).  Leaves the
+ * table alone at 1.
  */
-static int
-mod_response(lua_State *L)
+static lua_Integer
+table_status(lua_State *L, const char *fn, int bodyless)
 {
 	lua_Integer	 status = 200;
 	int		 isnum;
@@ -148,11 +149,25 @@ mod_response(lua_State *L)
 	if (lua_getfield(L, 1, "status") != LUA_TNIL) {
 		status = lua_tointegerx(L, 2, &isnum);
 		if (lua_type(L, 2) != LUA_TNUMBER || !isnum ||
-		    !response_status_valid(status))
-			return luaL_error(L, "fcgiserve.response: status must "
-			    "be an integer from 200 to 599");
+		    !response_status_valid(status) || (!bodyless &&
+		    (status == 204 || status == 304)))
+			return luaL_error(L, "%s: status must be an integer "
+			    "from 200 to 599%s", fn, bodyless ? "" :
+			    " (not 204, 304)");
 	}
 	lua_pop(L, 1);
+	return status;
+}
+
+/*
+ * fcgiserve.response{status=, headers=, body=, content_type=}: a raw body.
+ * Checked here, so a mistake raises at the author's line.
+ */
+static int
+mod_response(lua_State *L)
+{
+	lua_Integer	 status = table_status(L, "fcgiserve.response", 1);
+
 	lua_createtable(L, 0, 4);
 	lua_pushinteger(L, status);
 	lua_setfield(L, -2, "status");
@@ -170,20 +185,8 @@ mod_response(lua_State *L)
 static int
 mod_stream(lua_State *L)
 {
-	lua_Integer	 status = 200;
-	int		 isnum;
+	lua_Integer	 status = table_status(L, "fcgiserve.stream", 0);
 
-	luaL_checktype(L, 1, LUA_TTABLE);
-	lua_settop(L, 1);
-	if (lua_getfield(L, 1, "status") != LUA_TNIL) {
-		status = lua_tointegerx(L, 2, &isnum);
-		if (lua_type(L, 2) != LUA_TNUMBER || !isnum ||
-		    !response_status_valid(status) || status == 204 ||
-		    status == 304)
-			return luaL_error(L, "fcgiserve.stream: status must "
-			    "be an integer from 200 to 599 (not 204, 304)");
-	}
-	lua_pop(L, 1);
 	if (lua_getfield(L, 1, "body") != LUA_TFUNCTION)
 		return luaL_error(L, "fcgiserve.stream: body must be a "
 		    "function(write)");
