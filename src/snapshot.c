@@ -401,8 +401,10 @@ snapshot_start(struct snapshot *s, char *err, size_t errlen)
 	    O_CLOEXEC)) == -1)
 		return fail(err, errlen, "/proc/self/pagemap: %s",
 		    strerror(errno));
-	if (snapshot_copy(s, err, errlen) == -1 ||
-	    (s->uffd = uffd_open(err, errlen)) == -1)
+	/* The descriptor first: where there is none (valgrind knows no
+	   userfaultfd), nothing is copied. */
+	if ((s->uffd = uffd_open(err, errlen)) == -1 ||
+	    snapshot_copy(s, err, errlen) == -1)
 		return -1;
 	for (i = 0; i < s->n; i++) {
 		if (uffd_register(s->uffd, s->r[i].start, s->r[i].len) == -1)
