@@ -141,8 +141,38 @@ build(const char *method, const char *target, char **headers, int nheaders,
 }
 
 /*
+ * A streamed answer in out (child.h: frames after the head) made whole,
+ * in place: 0, or -1 when it did not end.
+ */
+static int
+unframe(struct buf *out, int *status)
+{
+	struct child_head	head;
+	uint32_t		len;
+	size_t			at = sizeof(head), to = 0;
+
+	memcpy(&head, out->data, sizeof(head));
+	while (out->len - at >= sizeof(len)) {
+		memcpy(&len, out->data + at, sizeof(len));
+		at += sizeof(len);
+		if (len == 0) {
+			*status = CHILD_STATUS(head.status);
+			out->len = to;
+			return 0;
+		}
+		if (out->len - at < len)
+			break;
+		memmove(out->data + to, out->data + at, len);
+		to += len;
+		at += len;
+	}
+	return -1;
+}
+
+/*
  * Runs req in a forked child as a worker does: 0 with the answer in out
- * and its status, or -1 with out holding fcgiserve's own error answer.
+ * and its status (a stream's, whole), or -1 with out holding
+ * fcgiserve's own error answer.
  */
 static int
 run(struct lua_app *app, const struct request *req, uint64_t timeout_ms,
@@ -197,6 +227,8 @@ run(struct lua_app *app, const struct request *req, uint64_t timeout_ms,
 	if (!timed_out && WIFEXITED(ws) && WEXITSTATUS(ws) == 0 &&
 	    out->len >= sizeof(head)) {
 		memcpy(&head, out->data, sizeof(head));
+		if (head.len == CHILD_STREAM && unframe(out, status) == 0)
+			return 0;
 		if (out->len - sizeof(head) == head.len) {
 			*status = (int)head.status;
 			memmove(out->data, out->data + sizeof(head), head.len);

@@ -80,3 +80,9 @@ assert_eq 2 "$(rc bad)" "a missing PATH"
 assert_match 'usage: fcgiserve request' "$(cat "$TMP/bad.err")" "usage"
 req badh "$API" GET / -H 'no colon'
 assert_eq 2 "$(rc badh)" "a header without a colon"
+
+# A stream: printed whole, once its body has ended.
+req stream "$APPS/stream.lua" GET '/chunks?n=2&s=0'
+assert_eq 0 "$(rc stream)" "exit status of a stream"
+assert_eq 'HTTP/1.1 200 OK' "$(status_line stream)" "a stream's status line"
+assert_match 'chunk 1.chunk 2' "$(tr '\n' '.' < "$TMP/stream.out")" "a stream's body"
