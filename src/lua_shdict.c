@@ -8,7 +8,6 @@
  * leaves a dictionary locked.
  */
 #include <errno.h>
-#include <math.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -44,7 +43,7 @@ check_ttl(lua_State *L, int idx)
 	if (!(s >= 0) || s > 1e12)
 		luaL_argerror(L, idx, "a time to live in seconds (>= 0) "
 		    "expected");
-	return s > 0 && s < 0.001 ? 1 : (int64_t)llround(s * 1000);
+	return s > 0 && s < 0.001 ? 1 : (int64_t)(s * 1000 + 0.5);
 }
 
 /* The Lua value at idx as a stored value: 1, or 0 when of no such type. */

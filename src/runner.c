@@ -253,8 +253,8 @@ child_runner_probe(char *err, size_t errlen)
 		close(pfd[0]);
 		if (probe_self(err, errlen) == 0)
 			_exit(0);
-		(void)write(pfd[1], err, strlen(err));
-		_exit(1);
+		n = write(pfd[1], err, strlen(err));
+		_exit(n == -1 ? 2 : 1);
 	}
 	close(pfd[1]);
 	if (pid == -1) {
