@@ -21,6 +21,7 @@
 #include "child.h"
 #include "fds.h"
 #include "log.h"
+#include "sandbox.h"
 #include "slowlog.h"
 #include "wire.h"
 
@@ -162,8 +163,11 @@ child_prepare(struct lua_app *app, int outfd, int reqfd, int donefd,
 	want[1] = reqfd;
 	want[2] = slowlog_fd();
 	want[3] = donefd;
+	want[4] = sandbox_fd();
 	if (fds_layout(want) == -1)
 		_exit(1);
+	if (want[4] != -1)
+		sandbox_renumber(FD_SANDBOX);
 	/* print() in a handler goes to the error log, not the master's stdout;
 	   io.read() sees end of file, not the master's stdin. */
 	(void)dup2(STDERR_FILENO, STDOUT_FILENO);
@@ -255,6 +259,7 @@ child_answer(struct lua_app *app, const struct request *req)
 	if (streamed) {
 		buf_free(&out);
 		lua_app_after(app, req);
+		sandbox_report(req->rid);
 		return 0;
 	}
 	if (out.len - sizeof(head) > UINT32_MAX) {
@@ -267,6 +272,7 @@ child_answer(struct lua_app *app, const struct request *req)
 	buf_free(&out);
 	if (rc == 0)
 		lua_app_after(app, req);	/* the answer is out */
+	sandbox_report(req->rid);
 	return rc;
 }
 
@@ -275,6 +281,8 @@ child_run(struct lua_app *app, const struct request *req, int outfd,
     pid_t parent)
 {
 	child_prepare(app, outfd, -1, -1, parent);
+	if (sandbox_enter() == -1)
+		_exit(1);
 	_exit(child_answer(app, req) == -1);
 }
 
@@ -326,6 +334,8 @@ child_spare(struct lua_app *app, int reqfd, int outfd, pid_t parent)
 	int		 r;
 
 	child_prepare(app, outfd, reqfd, -1, parent);
+	if (sandbox_enter() == -1)
+		_exit(1);
 	/* Idle until the worker hands over a request, or retires us. */
 	if ((r = child_read_request(&msg, &req)) != 1)
 		_exit(r == 0 ? 0 : 1);

@@ -37,7 +37,7 @@ enum conf_type {
 	T_LOG_LEVEL, T_LOG_FORMAT, T_ERROR_LOG, T_LISTEN, T_PROTOCOL, T_APP,
 	T_CLIENTS,
 	T_ACCESS_LOG, T_ACCESS_FORMAT, T_URI_PATH, T_TEXT, T_FILE,
-	T_BOOL, T_ISOLATION, T_SHARED_DICT
+	T_BOOL, T_ISOLATION, T_SHARED_DICT, T_SANDBOX, T_PATHS, T_PORTS
 };
 
 struct conf_key {
@@ -151,6 +151,16 @@ static const struct conf_key conf_keys[] = {
 	{ "shared_dict", SECT_POOL, T_SHARED_DICT, 0, 64 * 1024, 64ULL << 30,
 	    "a name (A-Z a-z 0-9 _, at most 63) and a size from 64k to 64g, "
 	    "e.g. 'cache 16m'" },
+	{ "sandbox", SECT_POOL, T_SANDBOX, 0, 0, 0,
+	    "off, on or required" },
+	{ "sandbox_write", SECT_POOL, T_PATHS, POFF(sandbox_write), 0, 0,
+	    "absolute paths separated by spaces" },
+	{ "sandbox_read", SECT_POOL, T_PATHS, POFF(sandbox_read), 0, 0,
+	    "absolute paths separated by spaces" },
+	{ "sandbox_connect", SECT_POOL, T_PORTS, 0, 1, 65535,
+	    "TCP ports from 1 to 65535 separated by spaces" },
+	{ "sandbox_exec", SECT_POOL, T_BOOL, POFF(sandbox_exec), 0, 0,
+	    "yes or no" },
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -159,6 +169,7 @@ static const char *const conf_protocols[] = { "fastcgi", "scgi" };
 static const char *const conf_access_formats[] = { "json", "combined" };
 static const char *const conf_log_formats[] = { "text", "json" };
 static const char *const conf_isolations[] = { "reset", "fork" };
+static const char *const conf_sandboxes[] = { "off", "on", "required" };
 /* Even entries false, odd ones true. */
 static const char *const conf_bools[] = { "no", "yes", "off", "on", "false",
     "true" };
@@ -513,6 +524,64 @@ conf_set_shared_dict(struct parser *p, const struct conf_key *k,
 	return 0;
 }
 
+/*
+ * "/var/lib/app /tmp": absolute paths separated by white space, kept as
+ * written (sandbox.c walks them with conf_next_path).
+ */
+static int
+conf_set_paths(struct parser *p, const struct conf_key *k, const char *v)
+{
+	const char	*s = v;
+	size_t		 len;
+	char		*copy;
+
+	if (*v == '\0')
+		return conf_bad(p, k, v);
+	while ((s = conf_next_path(s, &len)) != NULL) {
+		if (*s != '/' || len >= PATH_MAX)
+			return conf_bad(p, k, v);
+		s += len;
+	}
+	if ((copy = strdup(v)) == NULL)
+		return conf_perror(p, p->line, "out of memory");
+	free(*(char **)(void *)((char *)p->pool + k->off));
+	*(char **)(void *)((char *)p->pool + k->off) = copy;
+	return 0;
+}
+
+/* "5432 443": ports, at most CONF_MAX_PORTS. */
+static int
+conf_set_ports(struct parser *p, const struct conf_key *k, const char *v)
+{
+	const char	*end;
+	uint64_t	 n;
+	int		 i = 0;
+
+	v += strspn(v, " \t");
+	if (*v == '\0')
+		return conf_bad(p, k, v);
+	while (*v != '\0') {
+		if (i == CONF_MAX_PORTS || conf_parse_u64(v, &n, &end) == -1 ||
+		    n < k->min || n > k->max ||
+		    (*end != '\0' && *end != ' ' && *end != '\t'))
+			return conf_bad(p, k, v);
+		p->pool->sandbox_connect[i++] = (uint16_t)n;
+		v = end + strspn(end, " \t");
+	}
+	p->pool->nsandbox_connect = i;
+	return 0;
+}
+
+const char *
+conf_next_path(const char *s, size_t *len)
+{
+	s += strspn(s, " \t");
+	if (*s == '\0')
+		return NULL;
+	*len = strcspn(s, " \t");
+	return s;
+}
+
 /* "127.0.0.1, ::1": each address parsed with inet_pton, no names. */
 static int
 conf_set_clients(struct parser *p, const struct conf_key *k, const char *v)
@@ -639,6 +708,15 @@ conf_set(struct parser *p, const struct conf_key *k, const char *v)
 		return 0;
 	case T_SHARED_DICT:
 		return conf_set_shared_dict(p, k, v);
+	case T_SANDBOX:
+		if ((i = conf_lookup(conf_sandboxes, 3, v)) == -1)
+			return conf_bad(p, k, v);
+		p->pool->sandbox = (enum conf_sandbox)i;
+		return 0;
+	case T_PATHS:
+		return conf_set_paths(p, k, v);
+	case T_PORTS:
+		return conf_set_ports(p, k, v);
 	case T_ISOLATION:
 		if ((i = conf_lookup(conf_isolations, 2, v)) == -1)
 			return conf_bad(p, k, v);
@@ -1037,6 +1115,8 @@ conf_free(struct conf *conf)
 		free(pool->slowlog);
 		free(pool->listen_owner);
 		free(pool->listen_group);
+		free(pool->sandbox_write);
+		free(pool->sandbox_read);
 		while ((sd = pool->shared_dicts) != NULL) {
 			pool->shared_dicts = sd->next;
 			free(sd->name);

@@ -14,6 +14,9 @@ enum conf_log_level { CONF_LOG_ERROR, CONF_LOG_WARN, CONF_LOG_INFO, CONF_LOG_DEB
 enum conf_log_format { CONF_LOG_TEXT, CONF_LOG_JSON };
 enum conf_access_format { CONF_ACCESS_JSON, CONF_ACCESS_COMBINED };
 enum conf_isolation { CONF_ISOLATION_RESET, CONF_ISOLATION_FORK };
+enum conf_sandbox { CONF_SANDBOX_OFF, CONF_SANDBOX_ON, CONF_SANDBOX_REQUIRED };
+
+#define CONF_MAX_PORTS	64	/* in sandbox_connect */
 
 /* A shared_dict of a pool. */
 struct conf_shdict {
@@ -81,6 +84,12 @@ struct pool_conf {
 	uint64_t		 stream_idle_timeout_ms;	/* 5m */
 	uint64_t		 sse_keepalive_ms;	/* 15s; 0: none */
 	uint64_t		 after_timeout_ms;	/* 30s */
+	enum conf_sandbox	 sandbox;	/* default off */
+	char			*sandbox_write;	/* paths (conf_next_path); NULL */
+	char			*sandbox_read;	/* paths added to the defaults */
+	uint16_t		 sandbox_connect[CONF_MAX_PORTS];
+	int			 nsandbox_connect;	/* 0: connect anywhere */
+	int			 sandbox_exec;	/* may run programs; default no */
 	struct pool_conf	*next;
 };
 
@@ -109,5 +118,11 @@ void		 conf_free(struct conf *);
 int		 conf_parse_duration(const char *, uint64_t *ms);
 /* "1m", "64k", "2g", "1024" (bytes) -> bytes */
 int		 conf_parse_size(const char *, size_t *bytes);
+/*
+ * The next path of a list of paths (sandbox_write, sandbox_read): its
+ * start, with its length in *len (it is not terminated), or NULL at the
+ * end.  Pass the start plus *len to get the one after.
+ */
+const char	*conf_next_path(const char *list, size_t *len);
 
 #endif

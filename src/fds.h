@@ -12,7 +12,9 @@
 #define FD_REQ		4	/* spare: the pipe its request comes from */
 #define FD_SLOWLOG	5	/* both: the pool's slow log file, if any */
 #define FD_DONE		6	/* runner: its reports to the worker */
-#define FD_NSLOTS	4	/* FD_OUT (or FD_CTL) .. FD_DONE */
+#define FD_SANDBOX	7	/* both: the pool's Landlock ruleset, if any;
+				   a child closes it entering the sandbox */
+#define FD_NSLOTS	5	/* FD_OUT (or FD_CTL) .. FD_SANDBOX */
 #define FD_FIRST_FREE	(FD_OUT + FD_NSLOTS)
 
 /*

@@ -215,6 +215,23 @@ fail:
 	return NULL;
 }
 
+const char *
+lua_app_package(struct lua_app *app, const char *field)
+{
+	const char	*s;
+
+	lua_getglobal(app->L, "package");
+	if (!lua_istable(app->L, -1)) {
+		lua_pop(app->L, 1);
+		return NULL;
+	}
+	lua_getfield(app->L, -1, field);
+	/* Kept alive by package's reference until the app changes it. */
+	s = lua_isstring(app->L, -1) ? lua_tostring(app->L, -1) : NULL;
+	lua_pop(app->L, 2);
+	return s;
+}
+
 void
 lua_app_free(struct lua_app *app)
 {

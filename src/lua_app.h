@@ -38,6 +38,9 @@ struct lua_sink {
  */
 struct lua_app	*lua_app_load(const char *path, char *err, size_t errlen);
 void		 lua_app_free(struct lua_app *);
+/* package.path or package.cpath ("path", "cpath") as the app left it;
+   NULL if it is not a string.  Valid until the app changes it. */
+const char	*lua_app_package(struct lua_app *, const char *field);
 
 /*
  * Runs once in each child before the handler: reseeds math.random from

@@ -24,6 +24,7 @@
 #endif
 #include "lua_module.h"
 #include "lua_req.h"
+#include "lua_sandbox.h"
 #include "lua_shdict.h"
 #include "response.h"
 #include "router.h"
@@ -507,6 +508,7 @@ lua_module_open(lua_State *L, const struct request **current)
 	lua_pushcfunction(L, os_exit_now);
 	lua_setfield(L, -2, "exit");
 	lua_pop(L, 1);
+	lua_sandbox_open(L, current);
 }
 
 int

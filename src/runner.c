@@ -29,6 +29,7 @@
 #include "fds.h"
 #include "log.h"
 #include "procstate.h"
+#include "sandbox.h"
 #include "snapshot.h"
 
 #define REQUEST_STACK	(8UL << 20)	/* as a process's default */
@@ -168,7 +169,13 @@ child_runner(struct lua_app *app, int reqfd, int outfd, int donefd,
 	/* The allocator's first region, in the snapshot: not a mapping
 	   made (and removed) by every request. */
 	arena_free(arena_malloc(1));
+	/*
+	 * Confined after the snapshot is taken (it needs userfaultfd, which
+	 * the filter refuses) and before the process state is: the sandbox
+	 * changes no memory, and its descriptor is closed by then.
+	 */
 	if ((snap = snapshot_self(err, sizeof(err))) == NULL ||
+	    sandbox_enter() == -1 ||
 	    procstate_capture(ps, first_free()) == -1) {
 		/* The worker probed this: only a fault gets here. */
 		log_msg(LOG_LVL_ERROR, NULL, "runner %ld: snapshot: %s",

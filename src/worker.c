@@ -27,6 +27,7 @@
 #include "job.h"
 #include "log.h"
 #include "priv.h"
+#include "sandbox.h"
 #include "scgi.h"
 #include "slowlog.h"
 #include "shdict.h"
@@ -89,8 +90,14 @@ worker_prepare(const struct pool_conf *pool, int *runners)
 			    "%s", pool->name, sd->name, strerror(errno));
 			return NULL;
 		}
+	sandbox_configure(pool);
 	if ((app = lua_app_load(pool->app, err, sizeof(err))) == NULL) {
 		log_msg(LOG_LVL_ERROR, NULL, "pool %s: %s", pool->name, err);
+		return NULL;
+	}
+	if (sandbox_prepare(pool, lua_app_package(app, "path"),
+	    lua_app_package(app, "cpath")) == -1) {
+		lua_app_free(app);
 		return NULL;
 	}
 	return app;

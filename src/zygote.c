@@ -23,6 +23,7 @@
 #include "ctl.h"
 #include "fds.h"
 #include "log.h"
+#include "sandbox.h"
 #include "slowlog.h"
 #include "zygote.h"
 
@@ -137,8 +138,11 @@ zygote_main(struct lua_app *app, int fd, pid_t worker)
 	want[1] = -1;
 	want[2] = slowlog_fd();
 	want[3] = -1;
+	want[4] = sandbox_fd();
 	if (fds_layout(want) == -1)
 		_exit(1);
+	if (want[4] != -1)
+		sandbox_renumber(FD_SANDBOX);
 	/* Its spares find the slow log here (the old number is closed). */
 	if (want[2] != -1)
 		slowlog_renumber(FD_SLOWLOG);

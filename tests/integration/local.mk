@@ -128,6 +128,7 @@ INTEGRATION_ONCE_TESTS = \
 	tests/integration/reload-listen.sh \
 	tests/integration/reload-pools.sh \
 	tests/integration/reset-verify.sh \
+	tests/integration/sandbox.sh \
 	tests/integration/sanitizer-child.sh \
 	tests/integration/scale-out.sh \
 	tests/integration/scgi-connections.sh \
@@ -174,6 +175,7 @@ dist_check_DATA = \
 	tests/integration/apps/isolation.lua \
 	tests/integration/apps/limits.lua \
 	tests/integration/apps/probe.lua \
+	tests/integration/apps/sandbox.lua \
 	tests/integration/apps/shared.lua \
 	tests/integration/apps/stream.lua \
 	tests/integration/apps/syntax-error.lua

@@ -2,8 +2,16 @@
  * A Lua C module for isolation-process.sh: process state a request can
  * change that Lua alone cannot reach.  probemod.look() reports the state
  * as the request found it; probemod.mess() changes all of it and leaves
- * it so; probemod.thread() starts a thread that never ends.
+ * it so; probemod.thread() starts a thread that never ends.  For
+ * sandbox.sh, probemod.escape() tries what the sandbox refuses and
+ * returns each call's errno name (or "ok").
  */
+#define _GNU_SOURCE	/* process_vm_readv, unshare */
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <errno.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -188,6 +196,38 @@ free_buffer(lua_State *L)
 	return 0;
 }
 
+static const char *
+outcome(long rc)
+{
+	if (rc != -1)
+		return "ok";
+	return errno == EPERM ? "EPERM" : errno == ENOSYS ? "ENOSYS" :
+	    errno == EACCES ? "EACCES" : strerror(errno);
+}
+
+/* Each escape a handler's C code might try, by name. */
+static int
+escape(lua_State *L)
+{
+	char		buf[8];
+	struct iovec	local = { buf, sizeof(buf) }, remote = { buf, sizeof(buf) };
+
+	lua_newtable(L);
+	lua_pushstring(L, outcome(ptrace(PTRACE_TRACEME, 0, NULL, NULL)));
+	lua_setfield(L, -2, "ptrace");
+	lua_pushstring(L, outcome(process_vm_readv(getppid(), &local, 1,
+	    &remote, 1, 0)));
+	lua_setfield(L, -2, "process_vm_readv");
+	lua_pushstring(L, outcome(syscall(SYS_userfaultfd, 0)));
+	lua_setfield(L, -2, "userfaultfd");
+	lua_pushstring(L, outcome(unshare(CLONE_NEWUSER)));
+	lua_setfield(L, -2, "unshare");
+	/* The worker: outside the request's Landlock scope. */
+	lua_pushstring(L, outcome(kill(getppid(), 0)));
+	lua_setfield(L, -2, "signal_worker");
+	return 1;
+}
+
 int
 luaopen_probemod(lua_State *L)
 {
@@ -195,6 +235,7 @@ luaopen_probemod(lua_State *L)
 		{ "look", look },
 		{ "mess", mess },
 		{ "thread", thread },
+		{ "escape", escape },
 		{ NULL, NULL }
 	};
 

@@ -1,0 +1,209 @@
+/*
+ * The sandbox's Lua side (lua_sandbox.h).  The kernel refuses; this only
+ * makes the refusal plain to the handler and to the log:
+ *
+ * - os.execute(cmd) and io.popen raise "refused by the sandbox" when
+ *   sandbox_exec is off (the filter's EPERM alone would look like a
+ *   program that exited with 127);
+ * - io.open, io.lines, os.remove, os.rename, loadfile and dofile are
+ *   called as they are; when one fails and the file's own permissions
+ *   (access(2), which Landlock does not judge) would have allowed it, the
+ *   refusal was Landlock's, and it is logged.  The results are the
+ *   original's, unchanged.
+ *
+ * "Once per request" comes from isolation: the table of what was logged
+ * lives in the template, so every request starts with it empty.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lauxlib.h>
+
+#include "log.h"
+#include "lua_sandbox.h"
+#include "sandbox.h"
+
+#define SEEN_KEY	"fcgiserve.sandbox"	/* registry: what was logged */
+
+enum guard { G_OPEN, G_READ, G_REMOVE, G_RENAME };
+
+/* Logs "sandbox: refused what" once per request. */
+static void
+refused(lua_State *L, const char *what)
+{
+	const struct request	**cur = lua_touserdata(L, lua_upvalueindex(1));
+
+	lua_getfield(L, LUA_REGISTRYINDEX, SEEN_KEY);
+	if (lua_getfield(L, -1, what) == LUA_TNIL) {
+		lua_pushboolean(L, 1);
+		lua_setfield(L, -3, what);
+		log_msg(LOG_LVL_WARN, *cur != NULL ? (*cur)->rid : NULL,
+		    "sandbox: refused %s", what);
+	}
+	lua_pop(L, 2);
+}
+
+/* access(2) on path's directory. */
+static int
+parent_allows(const char *path, int mode)
+{
+	char	copy[PATH_MAX];
+
+	if (strlen(path) >= sizeof(copy))
+		return 0;
+	strcpy(copy, path);
+	return access(dirname(copy), mode) == 0;
+}
+
+/*
+ * After a failed call on path: was it the sandbox?  err is the call's
+ * errno where Lua returned one, else 0 (then a read is tried again here).
+ */
+static int
+by_sandbox(enum guard g, const char *path, const char *mode, int err)
+{
+	int	fd, write;
+
+	switch (g) {
+	case G_OPEN:
+		if (err != EACCES && err != EPERM)
+			return 0;
+		write = mode != NULL && strpbrk(mode, "wa+") != NULL;
+		if (access(path, F_OK) == -1)
+			return write && parent_allows(path, W_OK | X_OK);
+		return access(path, write ? W_OK : R_OK) == 0;
+	case G_READ:
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
+			close(fd);
+			return 0;
+		}
+		return errno == EACCES && access(path, R_OK) == 0;
+	case G_REMOVE:
+	case G_RENAME:
+		return (err == EACCES || err == EPERM) &&
+		    parent_allows(path, W_OK | X_OK);
+	}
+	return 0;
+}
+
+/* Argument i, if a string that fits, into buf. */
+static int
+copy_arg(lua_State *L, int i, char *buf, size_t len)
+{
+	const char	*s;
+	size_t		 n;
+
+	if (lua_type(L, i) != LUA_TSTRING)
+		return 0;
+	s = lua_tolstring(L, i, &n);
+	if (n >= len || memchr(s, '\0', n) != NULL)
+		return 0;
+	memcpy(buf, s, n + 1);
+	return 1;
+}
+
+/* upvalues: the current request, the original function, enum guard. */
+static int
+guarded(lua_State *L)
+{
+	enum guard	 g = (enum guard)lua_tointeger(L, lua_upvalueindex(3));
+	char		 path[PATH_MAX], arg2[PATH_MAX], what[2 * PATH_MAX + 32];
+	int		 has_path, has_arg2, status, n, err = 0, write;
+
+	has_path = copy_arg(L, 1, path, sizeof(path));
+	has_arg2 = copy_arg(L, 2, arg2, sizeof(arg2));
+	lua_pushvalue(L, lua_upvalueindex(2));
+	lua_insert(L, 1);
+	status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+	n = lua_gettop(L);
+	if (has_path && (status != LUA_OK || (n >= 1 && lua_isnil(L, 1)))) {
+		if (status == LUA_OK && n >= 3 && lua_isinteger(L, 3))
+			err = (int)lua_tointeger(L, 3);
+		write = g == G_OPEN && has_arg2 && strpbrk(arg2, "wa+") != NULL;
+		if (g == G_RENAME && has_arg2 &&
+		    (by_sandbox(g, path, NULL, err) ||
+		    by_sandbox(g, arg2, NULL, err))) {
+			snprintf(what, sizeof(what), "renaming %s to %s", path,
+			    arg2);
+			refused(L, what);
+		} else if (g != G_RENAME && by_sandbox(g, path,
+		    write ? "w" : NULL, err)) {
+			snprintf(what, sizeof(what), "%s %s", g == G_REMOVE ?
+			    "removing" : write ? "writing" : "reading", path);
+			refused(L, what);
+		}
+	}
+	if (status != LUA_OK)
+		return lua_error(L);
+	return n;
+}
+
+/* upvalues: the current request, the function's name. */
+static int
+no_programs(lua_State *L)
+{
+	const char	*name = lua_tostring(L, lua_upvalueindex(2));
+
+	/* os.execute() asks whether there is a shell: there is none. */
+	if (lua_gettop(L) == 0 && strcmp(name, "os.execute") == 0) {
+		lua_pushboolean(L, 0);
+		return 1;
+	}
+	lua_pushfstring(L, "%s (sandbox_exec = no)", name);
+	refused(L, lua_tostring(L, -1));
+	return luaL_error(L, "%s: running programs is refused by the sandbox "
+	    "(sandbox_exec = no)", name);
+}
+
+/* lib.name (a global table, or _G) wrapped as g. */
+static void
+guard(lua_State *L, const struct request **current, const char *lib,
+    const char *name, enum guard g)
+{
+	if (lib != NULL)
+		lua_getglobal(L, lib);
+	else
+		lua_pushglobaltable(L);
+	lua_pushlightuserdata(L, (void *)current);
+	lua_getfield(L, -2, name);
+	lua_pushinteger(L, g);
+	lua_pushcclosure(L, guarded, 3);
+	lua_setfield(L, -2, name);
+	lua_pop(L, 1);
+}
+
+static void
+refuse(lua_State *L, const struct request **current, const char *lib,
+    const char *name)
+{
+	lua_getglobal(L, lib);
+	lua_pushlightuserdata(L, (void *)current);
+	lua_pushfstring(L, "%s.%s", lib, name);
+	lua_pushcclosure(L, no_programs, 2);
+	lua_setfield(L, -2, name);
+	lua_pop(L, 1);
+}
+
+void
+lua_sandbox_open(lua_State *L, const struct request **current)
+{
+	if (!sandbox_on())
+		return;
+	lua_newtable(L);
+	lua_setfield(L, LUA_REGISTRYINDEX, SEEN_KEY);
+	guard(L, current, "io", "open", G_OPEN);
+	guard(L, current, "io", "lines", G_READ);
+	guard(L, current, "os", "remove", G_REMOVE);
+	guard(L, current, "os", "rename", G_RENAME);
+	guard(L, current, NULL, "loadfile", G_READ);
+	guard(L, current, NULL, "dofile", G_READ);
+	if (!sandbox_exec_allowed()) {
+		refuse(L, current, "os", "execute");
+		refuse(L, current, "io", "popen");
+	}
+}
