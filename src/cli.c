@@ -5,7 +5,9 @@
  * as nginx's stock fastcgi_params would send it, and it runs the way a
  * worker runs one: in a forked child (child_run), answered with the same
  * error handling and JSON encoding, within the pool's request_timeout.
- * The answer is printed as `curl -i` prints one.
+ * The answer is printed as `curl -i` prints one.  With -t the app is
+ * only loaded, as a worker would load it: the load check of the Lua test
+ * module (lua/fcgiserve/test.lua).
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -39,8 +41,10 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: fcgiserve request [-c file [-p pool] | app.lua] METHOD PATH\n"
 	    "                         [-H 'Name: value']... [-d body | -d @file]\n"
+	    "       fcgiserve request -t [-c file [-p pool] | app.lua]\n"
 	    "  runs one request through the app as a worker would, prints the\n"
-	    "  answer as curl -i does; exit 0 for 2xx and 3xx, 1 otherwise\n");
+	    "  answer as curl -i does; exit 0 for 2xx and 3xx, 1 otherwise\n"
+	    "  -t  only load the app: exit 0 if it loads, 1 if not\n");
 }
 
 static int
@@ -301,10 +305,11 @@ cli_request(int argc, char *argv[])
 	struct buf		 body = BUF_INIT, ans = BUF_INIT;
 	char			*headers[64], err[2048];
 	int			 ch, nheaders = 0, status, need, runners;
+	int			 loadonly = 0;
 	uint64_t		 timeout = CLI_TIMEOUT_MS;
 
 	optind = 1;
-	while ((ch = getopt(argc, argv, "c:p:H:d:h")) != -1) {
+	while ((ch = getopt(argc, argv, "c:p:H:d:th")) != -1) {
 		switch (ch) {
 		case 'c':	confpath = optarg; break;
 		case 'p':	poolname = optarg; break;
@@ -320,11 +325,12 @@ cli_request(int argc, char *argv[])
 				return 2;
 			}
 			break;
+		case 't':	loadonly = 1; break;
 		case 'h':	usage(stdout); return 0;
 		default:	goto usage;
 		}
 	}
-	need = confpath != NULL ? 2 : 3;
+	need = (confpath != NULL ? 2 : 3) - (loadonly ? 2 : 0);
 	if (argc - optind != need || (poolname != NULL && confpath == NULL))
 		goto usage;
 	apppath = confpath != NULL ? NULL : argv[optind++];
@@ -345,9 +351,11 @@ cli_request(int argc, char *argv[])
 		app = worker_prepare(pool, &runners);	/* as a worker */
 	} else if ((app = lua_app_load(apppath, err, sizeof(err))) == NULL)
 		log_msg(LOG_LVL_ERROR, NULL, "%s", err);
-	if (app == NULL) {
+	if (app == NULL || loadonly) {
+		lua_app_free(app);
+		buf_free(&body);
 		conf_free(conf);
-		return 1;
+		return app == NULL ? 1 : 0;
 	}
 	if ((req = build(argv[optind], argv[optind + 1], headers, nheaders,
 	    &body)) == NULL) {

@@ -32,6 +32,7 @@ usage(FILE *f)
 	    "usage: fcgiserve [-c file] [-t] [-V] [-h]\n"
 	    "       fcgiserve request [-c file [-p pool] | app.lua] METHOD PATH\n"
 	    "                 [-H 'Name: value']... [-d body | -d @file]\n"
+	    "       fcgiserve request -t [-c file [-p pool] | app.lua]\n"
 	    "  -c file  configuration file (default %s)\n"
 	    "  -t       test the configuration and load every app, then exit\n"
 	    "  -V       print the version and exit\n"

@@ -5,13 +5,16 @@ set -eu
 # iproute2: ip netns, veth and bridge for tests/integration/scale-out.sh.
 # wrk and valgrind: the leak tests (make check-soak, make check-valgrind).
 # python3: the independent SSE client of tests/integration/sse.sh.
+# lua-busted: runs the example app's suite and the Lua test module's own
+# (tests/integration/lua-test-module.sh); it brings lua-dkjson, the JSON
+# library of lua/fcgiserve/test.lua.
 # lighttpd: the tests' second front end (mod_fastcgi, mod_scgi), started on
 # its own loopback port; if its packaged service fails to start because
 # nginx holds port 80, its postinst says so and carries on.
 PKGS="build-essential autoconf automake pkg-config
       libevent-dev libjansson-dev liblua5.4-dev libfcgi-dev check
       nginx-light curl jq libfcgi-bin lua5.4 procps lighttpd iproute2
-      clang-14 libclang-rt-14-dev wrk valgrind python3"
+      clang-14 libclang-rt-14-dev wrk valgrind python3 lua-busted"
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 missing=

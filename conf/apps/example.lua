@@ -56,6 +56,9 @@ app:post("/items", function(req)
     fcgiserve.abort(422, "price must be a number >= 0")
   end
   local id = 2                   -- a real app would ask its database
+  -- Seen by this request only: the next one starts without it (the
+  -- isolation described at the top; example_spec.lua checks it).
+  items[tostring(id)] = { id = id, name = item.name, price = item.price }
   fcgiserve.log("info", "created item " .. id .. ": " .. item.name)
   return 201, { id = id, name = item.name, price = item.price },
          { Location = "/items/" .. id }

@@ -86,3 +86,15 @@ req stream "$APPS/stream.lua" GET '/chunks?n=2&s=0'
 assert_eq 0 "$(rc stream)" "exit status of a stream"
 assert_eq 'HTTP/1.1 200 OK' "$(status_line stream)" "a stream's status line"
 assert_match 'chunk 1.chunk 2' "$(tr '\n' '.' < "$TMP/stream.out")" "a stream's body"
+
+# -t: the app loaded, no request run; a broken app names file and line.
+req loadok -t "$API"
+assert_eq 0 "$(rc loadok)" "-t of an app that loads"
+assert_eq '' "$(cat "$TMP/loadok.out")" "-t prints nothing"
+req loadbad -t "$APPS/syntax-error.lua"
+assert_eq 1 "$(rc loadbad)" "-t of an app that does not load"
+assert_match 'syntax-error\.lua:[0-9]+:' "$(cat "$TMP/loadbad.err")" "-t names file and line"
+req loadconf -t -c "$TMP/two.conf" -p other
+assert_eq 0 "$(rc loadconf)" "-t with -c and -p"
+req loadargs -t "$API" GET /
+assert_eq 2 "$(rc loadargs)" "-t takes no METHOD PATH"

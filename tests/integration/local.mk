@@ -100,6 +100,8 @@ INTEGRATION_BOTH_TESTS = \
 #   lua-c-module.sh, isolation-process.sh, reset-verify.sh, shared-dict*.sh,
 #   stream-many.sh (100 streams: once is enough), sse.sh (the SSE format
 #   is the handler's, whatever the protocol), every.sh (no request);
+# - no pool runs, requests go through `fcgiserve request`:
+#   lua-test-module.sh;
 # - the error log's format, whatever the protocol: error-log-json.sh.
 INTEGRATION_ONCE_TESTS = \
 	tests/integration/allow-root.sh \
@@ -123,6 +125,7 @@ INTEGRATION_ONCE_TESTS = \
 	tests/integration/limit-requests-per-connection.sh \
 	tests/integration/listen-owner.sh \
 	tests/integration/lua-c-module.sh \
+	tests/integration/lua-test-module.sh \
 	tests/integration/malformed-record.sh \
 	tests/integration/nonroot-identity.sh \
 	tests/integration/reload-listen.sh \
@@ -166,6 +169,7 @@ EXTRA_DIST += tests/integration/testmod.c tests/integration/probemod.c \
 dist_check_DATA = \
 	tests/integration/lib.sh \
 	tests/integration/metrics-check.awk \
+	tests/integration/lua-test-module_spec.lua \
 	tests/integration/apps/api.lua \
 	tests/integration/apps/every.lua \
 	tests/integration/apps/bigarray.lua \

@@ -261,6 +261,7 @@ for f in /lib/systemd/system/fcgiserve.service \
     /usr/share/fcgiserve/nginx/fcgiserve_params \
     /usr/share/fcgiserve/nginx/fcgiserve-upstream.conf \
     /usr/share/doc/fcgiserve/README.Debian \
+    /usr/share/lua/5.4/fcgiserve/test.lua \
     /usr/share/doc/fcgiserve/copyright; do
 	check "installs $f" test -f "$f"
 done
