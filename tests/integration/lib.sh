@@ -60,6 +60,7 @@ esac
 TEST_NAME=${0##*/}
 TEST_NAME=${TEST_NAME%.sh}
 [ "$PROTOCOL" = fastcgi ] || TEST_NAME=$TEST_NAME-$PROTOCOL
+[ "${SANDBOX:-off}" = off ] || TEST_NAME=$TEST_NAME-sandbox
 APPS=$top_srcdir/tests/integration/apps
 
 # ---------------------------------------------------------------- messages
@@ -370,6 +371,15 @@ write_conf() {
 	    [request_timeout]=10s [allow_root]=yes)
 	local -a porder=(listen protocol app workers max_children queue
 	    request_timeout allow_root)
+	# SANDBOX=on (the NAME-sandbox.sh wrappers): the pool confined, with
+	# the test's temp dir its one writable place; programs allowed (the
+	# test apps sleep with os.execute; sandbox.sh tests their refusal).
+	if [ "${SANDBOX:-off}" = on ]; then
+		p[sandbox]=on
+		p[sandbox_write]=$TMP
+		p[sandbox_exec]=yes
+		porder+=(sandbox sandbox_write sandbox_exec)
+	fi
 	for kv in "$@"; do
 		k=${kv%%=*}
 		case $k in
