@@ -81,6 +81,8 @@ struct pool_conf {
 	uint64_t		 stream_idle_timeout_ms;	/* 5m */
 	uint64_t		 sse_keepalive_ms;	/* 15s; 0: none */
 	uint64_t		 after_timeout_ms;	/* 30s */
+	int			 reload_on_change;	/* watch the app's Lua
+							   files; default no */
 	struct pool_conf	*next;
 };
 
