@@ -101,6 +101,8 @@ INTEGRATION_BOTH_TESTS = \
 #   stream-many.sh (100 streams: once is enough), sse.sh (the SSE format
 #   is the handler's, whatever the protocol), every.sh (no request);
 # - the error log's format, whatever the protocol: error-log-json.sh.
+# - it edits files and waits for reloads; the protocol plays no part:
+#   reload-on-change.sh.
 INTEGRATION_ONCE_TESTS = \
 	tests/integration/allow-root.sh \
 	tests/integration/allowed-clients.sh \
@@ -126,6 +128,7 @@ INTEGRATION_ONCE_TESTS = \
 	tests/integration/malformed-record.sh \
 	tests/integration/nonroot-identity.sh \
 	tests/integration/reload-listen.sh \
+	tests/integration/reload-on-change.sh \
 	tests/integration/reload-pools.sh \
 	tests/integration/reset-verify.sh \
 	tests/integration/sanitizer-child.sh \
