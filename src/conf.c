@@ -148,6 +148,8 @@ static const struct conf_key conf_keys[] = {
 	    0, HOUR_MS, "a duration from 0 (none) to 1h (e.g. 15s)" },
 	{ "after_timeout", SECT_POOL, T_DURATION, POFF(after_timeout_ms),
 	    1, 24 * HOUR_MS, "a duration from 1ms to 24h (e.g. 30s)" },
+	{ "reload_on_change", SECT_POOL, T_BOOL, POFF(reload_on_change), 0, 0,
+	    "yes or no" },
 	{ "shared_dict", SECT_POOL, T_SHARED_DICT, 0, 64 * 1024, 64ULL << 30,
 	    "a name (A-Z a-z 0-9 _, at most 63) and a size from 64k to 64g, "
 	    "e.g. 'cache 16m'" },

@@ -90,6 +90,8 @@ struct pool_conf {
 	uint16_t		 sandbox_connect[CONF_MAX_PORTS];
 	int			 nsandbox_connect;	/* 0: connect anywhere */
 	int			 sandbox_exec;	/* may run programs; default no */
+	int			 reload_on_change;	/* watch the app's Lua
+							   files; default no */
 	struct pool_conf	*next;
 };
 

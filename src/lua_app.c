@@ -30,6 +30,7 @@
 #include "arena.h"
 #include "log.h"
 #include "lua_app.h"
+#include "lua_files.h"
 #include "lua_module.h"
 #include "lua_req.h"
 #include "lua_result.h"
@@ -117,6 +118,7 @@ load_protected(lua_State *L)
 	app->randomseed = luaL_ref(L, LUA_REGISTRYINDEX);
 	lua_pop(L, 1);
 	lua_module_open(L, &app->req);
+	lua_files_install(L, app->path);	/* for reload_on_change */
 
 	lua_pushcfunction(L, app_msghandler);
 	if (luaL_loadfile(L, app->path) != LUA_OK)

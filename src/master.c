@@ -12,14 +12,17 @@
  * that leaves everything as it was.
  *
  * Signals stay blocked and arrive through a signalfd, polled with the
- * workers' control sockets; the poll timeout is the nearest deadline.  No
- * handler ever runs, so no work happens in signal context.
+ * workers' control sockets (and reload_on_change's inotify descriptor,
+ * watch.c); the poll timeout is the nearest deadline.  No handler ever
+ * runs, so no work happens in signal context.
  */
 #include <sys/types.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -35,11 +38,13 @@
 #include "listener.h"
 #include "log.h"
 #include "lua_app.h"
+#include "lua_files.h"
 #include "master.h"
 #include "priv.h"
 #include "slowlog.h"
 #include "shdict.h"
 #include "stats.h"
+#include "watch.h"
 #include "worker.h"
 
 #define RESPAWN_QUICK_MS	5000	/* a worker dying sooner counts as a failure */
@@ -108,32 +113,64 @@ close_inherited(int keep_listen, int keep_ctl)
 				close(g->w[i].ctl);
 	if (sigfd != -1)
 		close(sigfd);
+	if (watch_fd() != -1)
+		close(watch_fd());
 	log_close_saved();
 }
 
-int
-master_test_apps(const struct conf *conf)
+/*
+ * master_test_apps; with collect, each reload_on_change pool's test
+ * process also sends the Lua files its app loaded (watch_collect).
+ */
+static int
+test_apps(const struct conf *conf, int collect)
 {
 	struct pool_conf	*p;
 	pid_t			 pid;
-	int			 status, bad = 0, runners;
+	int			 status, bad = 0, runners, ok, files[2];
 
 	if (priv_check(conf) == -1)
 		return -1;
+	if (collect)
+		watch_collect_begin();
 	for (p = conf->pools; p != NULL; p = p->next) {
+		files[0] = files[1] = -1;
+		if (collect && p->reload_on_change &&
+		    pipe2(files, O_CLOEXEC) == -1) {
+			log_warn("pool %s: reload_on_change: pipe", p->name);
+			files[0] = files[1] = -1;
+		}
+		if (files[0] != -1)
+			(void)fcntl(files[0], F_SETFL, O_NONBLOCK);
 		/* The app's top-level code may do anything: keep it away. */
 		switch ((pid = fork())) {
 		case -1:
 			log_warn("fork");
+			if (files[0] != -1) {
+				close(files[0]);
+				close(files[1]);
+			}
 			return -1;
 		case 0:
 			/* Prepared exactly as a worker is, in bounded time. */
 			close_inherited(-1, -1);
+			if (files[0] != -1) {
+				close(files[0]);
+				lua_files_track();
+			}
 			alarm(APP_LOAD_TIMEOUT_S);
-			_exit(worker_prepare(p, &runners) == NULL ? 1 : 0);
+			ok = worker_prepare(p, &runners) != NULL;
+			/* Loaded or not: fixing what failed must reload. */
+			if (files[1] != -1)
+				(void)lua_files_send(files[1]);
+			_exit(ok ? 0 : 1);
 		}
-		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-			;
+		if (files[0] != -1) {
+			close(files[1]);
+			watch_collect(files[0], pid, &status);
+		} else
+			while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+				;
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 			if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
 				log_msg(LOG_LVL_ERROR, NULL, "pool %s: loading "
@@ -147,6 +184,12 @@ master_test_apps(const struct conf *conf)
 		}
 	}
 	return bad ? -1 : 0;
+}
+
+int
+master_test_apps(const struct conf *conf)
+{
+	return test_apps(conf, 0);
 }
 
 static void
@@ -477,6 +520,7 @@ stop_begin(int sig)
 	    sig, (unsigned long long)cur->conf->shutdown_timeout_ms);
 	stopping = 1;
 	switch_pending = 0;
+	watch_close();
 	listener_close_all();
 	for (g = cur; g != NULL; g = g->next)
 		gen_retire(g, cur->conf->shutdown_timeout_ms);
@@ -516,9 +560,12 @@ switch_maybe(void)
 	listener_close_unused();
 }
 
-/* The configuration file again: all checked before anything changes. */
+/*
+ * The configuration file again: all checked before anything changes.
+ * why: what asked for it, for the log ("received SIGHUP").
+ */
 static void
-reload(void)
+reload(const char *why)
 {
 	struct conf	*conf;
 	struct gen	*g;
@@ -526,15 +573,15 @@ reload(void)
 	int		 i;
 
 	if (stopping) {
-		log_info("received SIGHUP while stopping; ignored");
+		log_info("%s while stopping; ignored", why);
 		return;
 	}
-	log_info("received SIGHUP; reloading %s", cur->conf->path);
+	log_info("%s; reloading %s", why, cur->conf->path);
 	if ((conf = conf_load(cur->conf->path, err, sizeof(err))) == NULL) {
 		log_msg(LOG_LVL_ERROR, NULL, "%s", err);
 		goto failed;
 	}
-	if (master_test_apps(conf) == -1 || listener_prepare(conf) == -1)
+	if (test_apps(conf, 1) == -1 || listener_prepare(conf) == -1)
 		goto failed;
 	if ((g = gen_new(conf)) == NULL) {
 		log_warn("reload");
@@ -558,10 +605,12 @@ reload(void)
 	for (i = 0; i < g->nw; i++)
 		worker_spawn(&g->w[i]);
 	switch_pending = 1;
+	watch_commit(0);
 	return;
 abort:
 	listener_abort();
 failed:
+	watch_commit(1);
 	conf_free(conf);
 	log_msg(LOG_LVL_ERROR, NULL, "reload failed; still serving "
 	    "configuration #%u, its workers untouched", cur->id);
@@ -636,7 +685,7 @@ handle_signal(int sig)
 		stop_begin(sig);
 		break;
 	case SIGHUP:
-		reload();
+		reload("received SIGHUP");
 		break;
 	case SIGUSR1:
 		reopen_logs();
@@ -692,6 +741,8 @@ next_timeout(void)
 			NEAREST(g->deadline_ms);
 	if (switch_pending)
 		NEAREST(cur->born_ms + READY_TIMEOUT_MS);
+	if (watch_deadline() != 0)
+		NEAREST(watch_deadline());
 	for (i = 0; !stopping && i < cur->nw; i++)
 		if (cur->w[i].respawn_at_ms != 0)
 			NEAREST(cur->w[i].respawn_at_ms);
@@ -706,8 +757,16 @@ run_deadlines(void)
 {
 	struct gen	*g;
 	uint64_t	 now = now_ms();
+	const char	*changed;
+	char		 why[PATH_MAX + 64];
 	int		 i;
 
+	if (!stopping && (changed = watch_due(now)) != NULL) {
+		snprintf(why, sizeof(why), "reload_on_change: %s changed",
+		    changed);
+		reload(why);
+		now = now_ms();
+	}
 	for (g = cur; g != NULL; g = g->next)
 		if (g->retiring && !g->killed && gen_alive(g) > 0 &&
 		    now >= g->deadline_ms) {
@@ -723,14 +782,17 @@ run_deadlines(void)
 			worker_spawn(&cur->w[i]);
 }
 
-/* One poll over the signals and every worker's control socket. */
+/*
+ * One poll over the signals, every worker's control socket and the
+ * watched files.
+ */
 static void
 wait_events(void)
 {
 	struct pollfd	*pfd;
 	struct wproc	**who;
 	struct gen	*g;
-	int		 i, n = 1, cap = 1;
+	int		 i, n = 2, cap = 2;
 
 	for (g = cur; g != NULL; g = g->next)
 		cap += g->nw;
@@ -739,6 +801,8 @@ wait_events(void)
 		fatal("calloc");
 	pfd[0].fd = sigfd;
 	pfd[0].events = POLLIN;
+	pfd[1].fd = watch_fd();		/* -1: ignored by poll */
+	pfd[1].events = POLLIN;
 	for (g = cur; g != NULL; g = g->next)
 		for (i = 0; i < g->nw; i++)
 			if (g->w[i].ctl != -1) {
@@ -749,9 +813,11 @@ wait_events(void)
 	if (poll(pfd, n, next_timeout()) == -1 && errno != EINTR)
 		fatal("poll");
 	/* Control messages first: a worker's last words before its exit. */
-	for (i = 1; i < n; i++)
+	for (i = 2; i < n; i++)
 		if (pfd[i].revents != 0 && who[i]->ctl != -1)
 			read_ctl(who[i]);
+	if (pfd[1].revents != 0)
+		watch_read(now_ms());
 	if (pfd[0].revents != 0)
 		read_signals();
 	free(pfd);
@@ -785,7 +851,8 @@ master_run(struct conf *conf)
 	sigset_t	 set;
 	int		 i;
 
-	if (master_test_apps(conf) == -1) {
+	if (test_apps(conf, 1) == -1) {
+		watch_close();
 		conf_free(conf);
 		return 1;
 	}
@@ -809,6 +876,7 @@ master_run(struct conf *conf)
 		fatal("signalfd");
 
 	if (listener_prepare(conf) == -1) {
+		watch_close();
 		conf_free(conf);
 		return 1;
 	}
@@ -819,6 +887,7 @@ master_run(struct conf *conf)
 	shdicts_open(conf);
 	for (i = 0; i < cur->nw; i++)
 		worker_spawn(&cur->w[i]);
+	watch_commit(0);
 
 	while (!stopping || workers_alive() > 0) {
 		wait_events();
@@ -835,6 +904,7 @@ master_run(struct conf *conf)
 		gen_free(g);
 	}
 	close(sigfd);
+	watch_close();
 	reap_orphans();
 	log_info("stopped");
 	return 0;

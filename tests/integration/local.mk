@@ -103,6 +103,8 @@ INTEGRATION_BOTH_TESTS = \
 # - no pool runs, requests go through `fcgiserve request`:
 #   lua-test-module.sh;
 # - the error log's format, whatever the protocol: error-log-json.sh.
+# - it edits files and waits for reloads; the protocol plays no part:
+#   reload-on-change.sh.
 INTEGRATION_ONCE_TESTS = \
 	tests/integration/allow-root.sh \
 	tests/integration/allowed-clients.sh \
@@ -129,6 +131,7 @@ INTEGRATION_ONCE_TESTS = \
 	tests/integration/malformed-record.sh \
 	tests/integration/nonroot-identity.sh \
 	tests/integration/reload-listen.sh \
+	tests/integration/reload-on-change.sh \
 	tests/integration/reload-pools.sh \
 	tests/integration/reset-verify.sh \
 	tests/integration/sandbox.sh \

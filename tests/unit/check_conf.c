@@ -101,6 +101,7 @@ assert_pool_defaults(const struct pool_conf *p)
 	ck_assert_ptr_eq(p->listen_owner, NULL);
 	ck_assert_ptr_eq(p->listen_group, NULL);
 	ck_assert_int_eq(p->allow_root, 0);
+	ck_assert_int_eq(p->reload_on_change, 0);
 }
 
 START_TEST(test_defaults)
@@ -282,6 +283,9 @@ START_TEST(test_bools)
 		ck_assert_int_eq(c->pools->allow_root, 0);
 		conf_free(c);
 	}
+	c = parse(POOL "reload_on_change = yes\n");
+	ck_assert_int_eq(c->pools->reload_on_change, 1);
+	conf_free(c);
 }
 END_TEST
 
@@ -588,6 +592,7 @@ static const struct error_case error_cases[] = {
 	WANT_POOL("allow_root", "maybe", "yes or no"),
 	WANT_POOL("allow_root", "YES", "yes or no"),
 	WANT_POOL("allow_root", "1", "yes or no"),
+	WANT_POOL("reload_on_change", "sometimes", "yes or no"),
 	/* ';' and '#' start a comment only after whitespace */
 	WANT_POOL("group", "fcgi;x", GROUP),
 	WANT_POOL("group", "fcgi#x", GROUP),
