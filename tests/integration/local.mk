@@ -100,7 +100,9 @@ INTEGRATION_BOTH_TESTS = \
 #   lua-c-module.sh, isolation-process.sh, reset-verify.sh, shared-dict*.sh,
 #   stream-many.sh (100 streams: once is enough), sse.sh (the SSE format
 #   is the handler's, whatever the protocol), every.sh (no request);
-# - the error log's format, whatever the protocol: error-log-json.sh.
+# - the error log's format, whatever the protocol: error-log-json.sh;
+# - it needs PostgreSQL, started by the test, and the app is what it
+#   tests, not the protocol: notes-pg.sh.
 INTEGRATION_ONCE_TESTS = \
 	tests/integration/allow-root.sh \
 	tests/integration/allowed-clients.sh \
@@ -124,6 +126,7 @@ INTEGRATION_ONCE_TESTS = \
 	tests/integration/listen-owner.sh \
 	tests/integration/lua-c-module.sh \
 	tests/integration/malformed-record.sh \
+	tests/integration/notes-pg.sh \
 	tests/integration/nonroot-identity.sh \
 	tests/integration/reload-listen.sh \
 	tests/integration/reload-pools.sh \
