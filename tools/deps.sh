@@ -11,10 +11,15 @@ set -eu
 # lighttpd: the tests' second front end (mod_fastcgi, mod_scgi), started on
 # its own loopback port; if its packaged service fails to start because
 # nginx holds port 80, its postinst says so and carries on.
+# postgresql, lua-sql-postgres: tests/integration/notes-pg.sh runs the
+# PostgreSQL example app (conf/apps/notes-pg.lua) against a PostgreSQL it
+# starts in a temp dir; pgbouncer: tests/bench/pg, the same app through
+# PgBouncer.  Their packaged services are not used.
 PKGS="build-essential autoconf automake pkg-config
       libevent-dev libjansson-dev liblua5.4-dev libfcgi-dev check
       nginx-light curl jq libfcgi-bin lua5.4 procps lighttpd iproute2
-      clang-14 libclang-rt-14-dev wrk valgrind python3 lua-busted"
+      clang-14 libclang-rt-14-dev wrk valgrind python3 lua-busted
+      postgresql lua-sql-postgres pgbouncer"
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 missing=

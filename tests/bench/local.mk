@@ -34,3 +34,15 @@ bench: src/fcgiserve src/libfcgiserve.a
 	bash '$(abs_top_srcdir)/tests/bench/run'
 
 .PHONY: bench
+
+# A PostgreSQL connection per request, direct and through PgBouncer
+# (tests/bench/pg; results in tests/bench/RESULTS-pg.md).
+#   make bench-pg                full run (~3 min)
+#   make bench-pg QUICK=1        smoke run (~1 min)
+EXTRA_DIST += tests/bench/pg tests/bench/RESULTS-pg.md
+bench-pg: src/fcgiserve
+	@top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	FCGISERVE='$(abs_top_builddir)/src/fcgiserve' CC='$(CC)' \
+	bash '$(abs_top_srcdir)/tests/bench/pg'
+
+.PHONY: bench-pg

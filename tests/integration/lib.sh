@@ -520,6 +520,8 @@ nginx_site_files() {
 # 127.0.0.1:$NGINX_PORT.  UPSTREAM is an nginx server address, default
 # unix:$TMP/fcgiserve.sock.  NGINX_EXTRA_PARAMS, if set, are lines (e.g.
 # "fastcgi_param NAME value;") added after each include of the params.
+# NGINX_WORKER_CONNECTIONS (default 256) is nginx's worker_connections: a
+# client and its upstream connection count two.
 start_nginx() {
 	local upstream=${1:-unix:$TMP/fcgiserve.sock} d=$TMP/nginx try
 	local src=$top_srcdir/nginx site params stock
@@ -555,7 +557,7 @@ start_nginx() {
 			# nginx drops its workers to nobody when started as
 			# root; they could not reach the socket in $TMP.
 			[ "$(id -u)" -ne 0 ] || echo "user root root;"
-			echo "events { worker_connections 256; }"
+			echo "events { worker_connections ${NGINX_WORKER_CONNECTIONS:-256}; }"
 			echo "http {"
 			echo "    access_log off;"
 			echo "    client_body_temp_path $d/temp/client_body;"

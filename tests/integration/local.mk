@@ -102,9 +102,13 @@ INTEGRATION_BOTH_TESTS = \
 #   is the handler's, whatever the protocol), every.sh (no request);
 # - no pool runs, requests go through `fcgiserve request`:
 #   lua-test-module.sh;
-# - the error log's format, whatever the protocol: error-log-json.sh.
+# - the error log's format, whatever the protocol: error-log-json.sh;
 # - it edits files and waits for reloads; the protocol plays no part:
-#   reload-on-change.sh.
+#   reload-on-change.sh;
+# - it needs PostgreSQL, started by the test, and the app is what it
+#   tests, not the protocol: notes-pg.sh;
+# - the sandbox confines the request process, whatever the protocol:
+#   sandbox.sh.
 INTEGRATION_ONCE_TESTS = \
 	tests/integration/allow-root.sh \
 	tests/integration/allowed-clients.sh \
@@ -129,6 +133,7 @@ INTEGRATION_ONCE_TESTS = \
 	tests/integration/lua-c-module.sh \
 	tests/integration/lua-test-module.sh \
 	tests/integration/malformed-record.sh \
+	tests/integration/notes-pg.sh \
 	tests/integration/nonroot-identity.sh \
 	tests/integration/reload-listen.sh \
 	tests/integration/reload-on-change.sh \

@@ -248,6 +248,8 @@ for f in /etc/fcgiserve/fcgiserve.conf /etc/fcgiserve/apps/example.lua \
     /etc/logrotate.d/fcgiserve /etc/init.d/fcgiserve; do
 	check "conffile $f" grep -q "^ $f " <<< "$conffiles"
 done
+check "conffile /etc/fcgiserve/apps/notes-pg.lua (the PostgreSQL example)" \
+    grep -q "^ /etc/fcgiserve/apps/notes-pg.lua " <<< "$conffiles"
 CONF=/etc/fcgiserve/fcgiserve.conf
 check "the config's pool listens on /run/fcgiserve/fcgiserve.sock" \
     grep -qx 'listen = /run/fcgiserve/fcgiserve.sock' "$CONF"
