@@ -101,6 +101,8 @@ INTEGRATION_BOTH_TESTS = \
 #   stream-many.sh (100 streams: once is enough), sse.sh (the SSE format
 #   is the handler's, whatever the protocol), every.sh (no request);
 # - the error log's format, whatever the protocol: error-log-json.sh.
+# - outgoing HTTP from a handler, whatever brought the request (and ~30 s
+#   of waiting on a dripping peer): http-client.sh.
 INTEGRATION_ONCE_TESTS = \
 	tests/integration/allow-root.sh \
 	tests/integration/allowed-clients.sh \
@@ -118,6 +120,7 @@ INTEGRATION_ONCE_TESTS = \
 	tests/integration/error-log-json.sh \
 	tests/integration/every.sh \
 	tests/integration/fcgi-abort-request.sh \
+	tests/integration/http-client.sh \
 	tests/integration/isolation-process.sh \
 	tests/integration/keepalive.sh \
 	tests/integration/limit-requests-per-connection.sh \
@@ -171,6 +174,7 @@ dist_check_DATA = \
 	tests/integration/apps/fault.lua \
 	tests/integration/apps/function.lua \
 	tests/integration/apps/host.lua \
+	tests/integration/apps/http.lua \
 	tests/integration/apps/isolation.lua \
 	tests/integration/apps/limits.lua \
 	tests/integration/apps/probe.lua \
