@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "child.h"
+#include "deadline.h"
 #include "fds.h"
 #include "log.h"
 #include "sandbox.h"
@@ -217,12 +218,24 @@ frame_write(const char *data, size_t len)
 	return 0;
 }
 
+/* A streamed answer on its way: whether its head is out, and its times. */
+struct stream_state {
+	const struct request	*req;
+	int			 started;
+	uint64_t		 end;	/* stream_timeout's deadline; 0 none */
+};
+
 static int
 sink_begin(void *arg, int status, int sse, const char *head, size_t len)
 {
-	struct child_head	h;
+	struct stream_state	*st = arg;
+	struct child_head	 h;
 
-	*(int *)arg = 1;
+	/* From the head on, the worker's stream timers replace the
+	   handler's: the same here (deadline.h). */
+	st->started = 1;
+	st->end = deadline_phase(st->req->stream_ms);
+	deadline_within(st->end, st->req->idle_ms);
 	h.len = CHILD_STREAM;
 	h.status = (uint32_t)status | (sse ? CHILD_SSE : 0);
 	if (write_all(FD_OUT, (const char *)&h, sizeof(h)) == -1)
@@ -233,7 +246,9 @@ sink_begin(void *arg, int status, int sse, const char *head, size_t len)
 static int
 sink_write(void *arg, const char *data, size_t len)
 {
-	(void)arg;
+	struct stream_state	*st = arg;
+
+	deadline_within(st->end, st->req->idle_ms);
 	return frame_write(data, len);
 }
 
@@ -243,7 +258,8 @@ child_answer(struct lua_app *app, const struct request *req)
 	struct buf		out = BUF_INIT;
 	struct child_head	head;
 	struct lua_sink		sink;
-	int			rc, streamed = 0;
+	struct stream_state	st;
+	int			rc;
 
 	memset(&head, 0, sizeof(head));
 	/* Most answers fit: no copy as it grows (only pages written cost). */
@@ -252,12 +268,16 @@ child_answer(struct lua_app *app, const struct request *req)
 		return -1;
 	sink.begin = sink_begin;
 	sink.write = sink_write;
-	sink.arg = &streamed;
+	memset(&st, 0, sizeof(st));
+	st.req = req;
+	sink.arg = &st;
+	deadline_set(req->deadline_ns);
 	slowlog_child_request(req);
 	head.status = (uint32_t)lua_app_handle(app, req, &out, &sink);
 	slowlog_child_request(NULL);
-	if (streamed) {
+	if (st.started) {
 		buf_free(&out);
+		(void)deadline_phase(req->after_ms);
 		lua_app_after(app, req);
 		sandbox_report(req->rid);
 		return 0;
@@ -270,8 +290,11 @@ child_answer(struct lua_app *app, const struct request *req)
 	memcpy(out.data, &head, sizeof(head));
 	rc = write_all(FD_OUT, out.data, out.len);
 	buf_free(&out);
-	if (rc == 0)
-		lua_app_after(app, req);	/* the answer is out */
+	if (rc == 0) {
+		/* The answer is out; after_timeout runs from here. */
+		(void)deadline_phase(req->after_ms);
+		lua_app_after(app, req);
+	}
 	sandbox_report(req->rid);
 	return rc;
 }

@@ -28,6 +28,7 @@
 #include "buf.h"
 #include "child.h"
 #include "children.h"
+#include "deadline.h"
 #include "log.h"
 #include "slowlog.h"
 #include "stats.h"
@@ -481,10 +482,15 @@ fork_one(struct child *c)
 	return 0;
 }
 
-/* A spare, else a fork: 0, 1 (wait: the zygote works), -1. */
+/*
+ * A spare, else a fork: 0, 1 (wait: the zygote works), -1.  The child is
+ * told when the worker's timer will kill it: stamped now, a little before
+ * job.c starts that timer, so the child's deadline is never the later.
+ */
 static int
 give(struct child *c)
 {
+	c->req->deadline_ns = deadline_stamp(c->req->timeout_ms);
 	if (spare_take(c) == 0)
 		return 0;
 	if (errno == EAGAIN && !ch.stopped && zy.fd != -1)

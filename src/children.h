@@ -25,7 +25,7 @@
 
 struct child {
 	TAILQ_ENTRY(child)	 entry;		/* waiting or running list */
-	const struct request	*req;		/* what it is to run (derived:
+	struct request		*req;		/* what it is to run (derived:
 						   cgi_derive) */
 	pid_t			 pid;		/* 0 until it has a process */
 	int			 out_fd;	/* its answer (non-blocking);

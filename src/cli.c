@@ -27,6 +27,7 @@
 #include "child.h"
 #include "cli.h"
 #include "conf.h"
+#include "deadline.h"
 #include "log.h"
 #include "lua_app.h"
 #include "request.h"
@@ -363,6 +364,10 @@ cli_request(int argc, char *argv[])
 		conf_free(conf);
 		return 2;
 	}
+	/* One timeout over all the child does (run), after and streams
+	   included: its phases keep the deadline (0s, deadline.h). */
+	req->after_ms = req->stream_ms = req->idle_ms = 0;
+	req->deadline_ns = deadline_stamp(timeout);
 	(void)run(app, req, timeout, &ans, &status);
 	print(req, &ans, status);
 	request_free(req);

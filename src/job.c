@@ -522,6 +522,15 @@ job_fail(struct job *j)
 static void
 job_start(struct job *j)
 {
+	const struct pool_conf	*p = js.w->pool;
+
+	/* The timers job_run and stream_start set, for the child. */
+	j->req->timeout_ms = j->timeout_ms > 0 ? j->timeout_ms :
+	    p->request_timeout_ms;
+	j->req->after_ms = p->after_timeout_ms;
+	j->req->stream_ms = p->stream_timeout_ms > 0 ? p->stream_timeout_ms :
+	    REQUEST_NO_LIMIT;
+	j->req->idle_ms = p->stream_idle_timeout_ms;
 	j->child.req = j->req;
 	set_state(j, JOB_WAITING);
 	switch (children_take(&j->child)) {

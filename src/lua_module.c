@@ -1,7 +1,7 @@
 /*
  * The fcgiserve Lua module (lua_module.h): the functions an app calls,
- * fcgiserve.abort, .response, .log, with .json (json.c) and .router
- * (router.c) attached; req.json decoded on first use; os.exit made safe
+ * fcgiserve.abort, .response, .log, with .json (json.c), .http
+ * (lua_http.c) and .router (router.c) attached; req.json decoded on first use; os.exit made safe
  * for a child.  Everything here runs inside the interpreter's lua_pcall,
  * so raising is how it reports a caller's mistake.
  */
@@ -22,6 +22,7 @@
 #ifdef FCGISERVE_SANITIZERS
 #include "lua_fault.h"
 #endif
+#include "lua_http.h"
 #include "lua_module.h"
 #include "lua_req.h"
 #include "lua_sandbox.h"
@@ -496,6 +497,8 @@ lua_module_open(lua_State *L, const struct request **current)
 	lua_shdict_open(L);
 	lua_setfield(L, -2, "shared");
 	sse_open(L);
+	lua_http_open(L);
+	lua_setfield(L, -2, "http");
 	lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
 	lua_pushvalue(L, -2);
 	lua_setfield(L, -2, "fcgiserve");

@@ -35,7 +35,20 @@ struct request {
 	const char		*query;		/* raw query string, or "" */
 	char			*derived;	/* holds rid and path; NULL if
 						   they point elsewhere */
+	/* The times the worker gives the child that runs it (job.c's
+	   timers), told to the child so that what a handler waits for
+	   (fcgiserve.http) ends first (deadline.h).  Durations in ms:
+	   REQUEST_NO_LIMIT none; 0 the deadline before stays. */
+	uint64_t		 timeout_ms;	/* the handler's */
+	uint64_t		 deadline_ns;	/* now + timeout_ms as a child
+						   takes it (CLOCK_MONOTONIC);
+						   0: none */
+	uint64_t		 after_ms;	/* from the answer: after */
+	uint64_t		 stream_ms;	/* from a stream's head */
+	uint64_t		 idle_ms;	/* a stream, between writes */
 };
+
+#define REQUEST_NO_LIMIT	UINT64_MAX
 
 struct request	*request_new(uint16_t id);
 void		 request_free(struct request *);

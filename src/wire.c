@@ -18,7 +18,7 @@
  * layout and byte order are fine.
  */
 struct wire_packed {
-	uint32_t	len;		/* the whole message */
+	uint32_t	len;		/* first: wire_packed_len */		/* the whole message */
 	uint32_t	nparams;
 	uint32_t	rid_off;
 	uint32_t	path_off;
@@ -29,7 +29,11 @@ struct wire_packed {
 	uint16_t	id;
 	uint8_t		keep_conn;
 	uint8_t		job;
-	uint8_t		pad[4];		/* the table after it is aligned */
+	uint8_t		pad[4];
+	uint64_t	deadline_ns;	/* request.h: the child's times */
+	uint64_t	after_ms;
+	uint64_t	stream_ms;
+	uint64_t	idle_ms;
 };
 _Static_assert(sizeof(struct wire_packed) % _Alignof(struct request_param) ==
     0, "the param table after the header must be aligned");
@@ -64,6 +68,10 @@ wire_pack(const struct request *req, struct buf *out)
 	}
 	memset(&h, 0, sizeof(h));
 	h.len = (uint32_t)len;
+	h.deadline_ns = req->deadline_ns;
+	h.after_ms = req->after_ms;
+	h.stream_ms = req->stream_ms;
+	h.idle_ms = req->idle_ms;
 	h.nparams = (uint32_t)req->nparams;
 	h.id = req->id;
 	h.keep_conn = req->keep_conn;
@@ -176,5 +184,9 @@ wire_unpack(char *msg, size_t len, struct request *req)
 	req->path = msg + h.path_off;
 	req->path_len = h.path_len;
 	req->query = msg + h.query_off;
+	req->deadline_ns = h.deadline_ns;
+	req->after_ms = h.after_ms;
+	req->stream_ms = h.stream_ms;
+	req->idle_ms = h.idle_ms;
 	return 0;
 }

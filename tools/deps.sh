@@ -8,6 +8,8 @@ set -eu
 # lua-busted: runs the example app's suite and the Lua test module's own
 # (tests/integration/lua-test-module.sh); it brings lua-dkjson, the JSON
 # library of lua/fcgiserve/test.lua.
+# lua-socket, lua-sec: fcgiserve.http (recommended by the package);
+# openssl: the CA and certificate tests/integration/http-client.sh makes.
 # lighttpd: the tests' second front end (mod_fastcgi, mod_scgi), started on
 # its own loopback port; if its packaged service fails to start because
 # nginx holds port 80, its postinst says so and carries on.
@@ -19,7 +21,7 @@ PKGS="build-essential autoconf automake pkg-config
       libevent-dev libjansson-dev liblua5.4-dev libfcgi-dev check
       nginx-light curl jq libfcgi-bin lua5.4 procps lighttpd iproute2
       clang-14 libclang-rt-14-dev wrk valgrind python3 lua-busted
-      postgresql lua-sql-postgres pgbouncer"
+      postgresql lua-sql-postgres pgbouncer lua-socket lua-sec openssl"
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 missing=

@@ -108,7 +108,9 @@ INTEGRATION_BOTH_TESTS = \
 # - it needs PostgreSQL, started by the test, and the app is what it
 #   tests, not the protocol: notes-pg.sh;
 # - the sandbox confines the request process, whatever the protocol:
-#   sandbox.sh.
+#   sandbox.sh;
+# - outgoing HTTP from a handler, whatever brought the request (and ~30 s
+#   of waiting on a dripping peer): http-client.sh.
 INTEGRATION_ONCE_TESTS = \
 	tests/integration/allow-root.sh \
 	tests/integration/allowed-clients.sh \
@@ -126,6 +128,7 @@ INTEGRATION_ONCE_TESTS = \
 	tests/integration/error-log-json.sh \
 	tests/integration/every.sh \
 	tests/integration/fcgi-abort-request.sh \
+	tests/integration/http-client.sh \
 	tests/integration/isolation-process.sh \
 	tests/integration/keepalive.sh \
 	tests/integration/limit-requests-per-connection.sh \
@@ -184,6 +187,7 @@ dist_check_DATA = \
 	tests/integration/apps/fault.lua \
 	tests/integration/apps/function.lua \
 	tests/integration/apps/host.lua \
+	tests/integration/apps/http.lua \
 	tests/integration/apps/isolation.lua \
 	tests/integration/apps/limits.lua \
 	tests/integration/apps/probe.lua \

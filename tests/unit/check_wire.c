@@ -29,6 +29,10 @@ sample_request(void)
 	    "/a%00b?q=1", 10), 0);
 	ck_assert_int_eq(request_append_body(req, "{\"x\":1}", 7), 0);
 	ck_assert_int_eq(cgi_derive(req, "rid-1"), 0);
+	req->deadline_ns = 123456789012345ULL;	/* the child's times */
+	req->after_ms = 30000;
+	req->stream_ms = REQUEST_NO_LIMIT;
+	req->idle_ms = 0;
 	return req;
 }
 
@@ -52,6 +56,10 @@ START_TEST(test_pack_roundtrip)
 	ck_assert_ptr_null(out.derived);	/* all of it in msg */
 	ck_assert_uint_eq(out.id, 7);
 	ck_assert_uint_eq(out.keep_conn, 1);
+	ck_assert_uint_eq(out.deadline_ns, 123456789012345ULL);
+	ck_assert_uint_eq(out.after_ms, 30000);
+	ck_assert_uint_eq(out.stream_ms, REQUEST_NO_LIMIT);
+	ck_assert_uint_eq(out.idle_ms, 0);
 	ck_assert_uint_eq(out.nparams, 4);
 	ck_assert_str_eq(request_param(&out, "REQUEST_METHOD"), "POST");
 	ck_assert_str_eq(request_param(&out, "EMPTY"), "");

@@ -1,0 +1,13 @@
+/*
+ * fcgiserve.http: outgoing HTTP(S) from a handler (lua_http.c), bounded by
+ * the time the child has left (deadline.h).
+ */
+#ifndef FCGISERVE_LUA_HTTP_H
+#define FCGISERVE_LUA_HTTP_H
+
+#include <lua.h>
+
+/* Pushes the table fcgiserve.http.  May raise (memory). */
+void	lua_http_open(lua_State *);
+
+#endif
