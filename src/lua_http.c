@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "deadline.h"
 #include "lua_http.h"
+#include "lua_sandbox.h"
 
 /* clock() -> now, deadline (seconds, CLOCK_MONOTONIC; nil: none) */
 static int
@@ -51,7 +52,7 @@ http_duration(lua_State *L)
  * that ran out of time, before the worker's timer fires.
  */
 static const char http_source[] =
-    "local clock, duration = ...\n"
+    "local clock, duration, refused = ...\n"
     "local DEFAULT_TIMEOUT = 30\n"
     "local MARGIN = 0.25\n"
     "local BODY_MAX = 16 * 1024 * 1024\n"
@@ -123,6 +124,9 @@ static const char http_source[] =
     "  local ok, err = budget(self)\n"
     "  if not ok then return nil, err end\n"
     "  ok, err = self.sock:connect(host, port)\n"
+    "  if not ok and err == 'permission denied' then\n"
+    "    refused(('connecting to %s port %s'):format(host, port))\n"
+    "  end\n"
     "  if not ok or not self.tls then return ok, err end\n"
     "  local s\n"
     "  s, err = ssl.wrap(self.sock, self.tls)\n"
@@ -285,12 +289,13 @@ static const char http_source[] =
     "return M\n";
 
 void
-lua_http_open(lua_State *L)
+lua_http_open(lua_State *L, const struct request **current)
 {
 	if (luaL_loadbuffer(L, http_source, sizeof(http_source) - 1,
 	    "=fcgiserve.http") != LUA_OK)
 		lua_error(L);
 	lua_pushcfunction(L, http_clock);
 	lua_pushcfunction(L, http_duration);
-	lua_call(L, 2, 1);
+	lua_sandbox_push_refused(L, current);
+	lua_call(L, 3, 1);
 }

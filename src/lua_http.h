@@ -7,7 +7,10 @@
 
 #include <lua.h>
 
-/* Pushes the table fcgiserve.http.  May raise (memory). */
-void	lua_http_open(lua_State *);
+#include "request.h"
+
+/* Pushes the table fcgiserve.http; current points at the request being
+   served, for the log.  May raise (memory). */
+void	lua_http_open(lua_State *, const struct request **current);
 
 #endif

@@ -497,7 +497,7 @@ lua_module_open(lua_State *L, const struct request **current)
 	lua_shdict_open(L);
 	lua_setfield(L, -2, "shared");
 	sse_open(L);
-	lua_http_open(L);
+	lua_http_open(L, current);
 	lua_setfield(L, -2, "http");
 	lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
 	lua_pushvalue(L, -2);

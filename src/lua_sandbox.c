@@ -189,6 +189,23 @@ refuse(lua_State *L, const struct request **current, const char *lib,
 	lua_pop(L, 1);
 }
 
+static int
+refused_by_module(lua_State *L)
+{
+	const char	*what = luaL_checkstring(L, 1);
+
+	if (sandbox_on())
+		refused(L, what);
+	return 0;
+}
+
+void
+lua_sandbox_push_refused(lua_State *L, const struct request **current)
+{
+	lua_pushlightuserdata(L, (void *)current);
+	lua_pushcclosure(L, refused_by_module, 1);
+}
+
 void
 lua_sandbox_open(lua_State *L, const struct request **current)
 {

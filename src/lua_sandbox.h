@@ -17,4 +17,11 @@
  */
 void	lua_sandbox_open(lua_State *, const struct request **current);
 
+/*
+ * Pushes refused(what): logs "sandbox: refused WHAT" once per request when
+ * the sandbox is on (for refusals only a module can see, e.g. a TCP
+ * connection fcgiserve.http was refused), and does nothing otherwise.
+ */
+void	lua_sandbox_push_refused(lua_State *, const struct request **current);
+
 #endif

@@ -130,6 +130,25 @@ for mode in reset fork; do
 	stop_nginx
 done
 
+# fcgiserve.http to a port sandbox_connect names (nginx's, known once it
+# runs: it starts first), and to one it does not.
+if [ $static = no ] && lua5.4 -e 'require "socket"' 2>/dev/null &&
+    grep -q 'TCP bind and connect' "$FCGISERVE_LOG"; then
+	write_conf sandbox.lua app="$APP" max_children=2
+	start_nginx
+	write_conf sandbox.lua app="$APP" max_children=2 sandbox=on \
+	    sandbox_connect=$NGINX_PORT "shared_dict=d 1m"
+	start_fcgiserve
+	ask "/http?port=$NGINX_PORT" http-allowed
+	assert_json '[.ok, .status] | join(" ")' "true 200"
+	ask "/http?port=$denied" http-denied
+	assert_json '[.ok, .err] | join(" ")' "false permission denied"
+	assert_eq 1 "$(refusals http-denied "connecting to 127.0.0.1 port $denied$")" \
+	    "refusals logged for http-denied"
+	stop_fcgiserve
+	stop_nginx
+fi
+
 # Off: as before the sandbox existed.
 before=$(wc -l < "$FCGISERVE_LOG")
 start_stack sandbox.lua app="$APP" max_children=1 "shared_dict=d 1m"

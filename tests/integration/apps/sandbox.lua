@@ -59,6 +59,13 @@ r:get("/connect", function(req)
   return { ok = ok == 1, err = err }
 end)
 
+r:get("/http", function(req)
+  local res, err = fcgiserve.http.request{
+    url = "http://127.0.0.1:" .. req.query.port .. "/ok", timeout = 5 }
+  if not res then return { ok = false, err = err } end
+  return { ok = true, status = res.status }
+end)
+
 r:get("/ok", function()
   local f = assert(io.open("/proc/self/stat"))
   local pid = tonumber(f:read("a"):match("^%d+"))
