@@ -147,6 +147,8 @@ if [ $static = no ] && lua5.4 -e 'require "socket"' 2>/dev/null &&
 	    "refusals logged for http-denied"
 	stop_fcgiserve
 	stop_nginx
+else
+	note "fcgiserve.http through the sandbox not tried (static binary, no lua-socket or no Landlock network rules)"
 fi
 
 # Off: as before the sandbox existed.
