@@ -257,6 +257,8 @@ check "the config's pool serves /etc/fcgiserve/apps/example.lua" \
     grep -qx 'app = /etc/fcgiserve/apps/example.lua' "$CONF"
 check "the config's pool runs as fcgiserve:www-data" \
     bash -c "grep -qx 'user = fcgiserve' $CONF && grep -qx 'group = www-data' $CONF"
+check "the config's pool has the sandbox on, writing to /var/lib/fcgiserve" \
+    bash -c "grep -qx 'sandbox = on' $CONF && grep -qx 'sandbox_write = /var/lib/fcgiserve' $CONF"
 for f in /lib/systemd/system/fcgiserve.service \
     /usr/share/fcgiserve/nginx/fcgiserve-site.conf \
     /usr/share/fcgiserve/nginx/fcgiserve-cors.conf \
@@ -465,6 +467,8 @@ app = $TMP/notes.lua
 workers = 1
 user = fcgiserve
 group = www-data
+sandbox = on
+sandbox_write = /var/lib/fcgiserve
 EOF
 chmod 0644 "$TMP/notes.lua" "$TMP/notes.conf"
 rm -f /var/lib/fcgiserve/notes.db
