@@ -555,20 +555,19 @@ conf_set_paths(struct parser *p, const struct conf_key *k, const char *v)
 static int
 conf_set_ports(struct parser *p, const struct conf_key *k, const char *v)
 {
-	const char	*end;
+	const char	*s = v + strspn(v, " \t"), *end;
 	uint64_t	 n;
 	int		 i = 0;
 
-	v += strspn(v, " \t");
-	if (*v == '\0')
+	if (*s == '\0')
 		return conf_bad(p, k, v);
-	while (*v != '\0') {
-		if (i == CONF_MAX_PORTS || conf_parse_u64(v, &n, &end) == -1 ||
+	while (*s != '\0') {
+		if (i == CONF_MAX_PORTS || conf_parse_u64(s, &n, &end) == -1 ||
 		    n < k->min || n > k->max ||
 		    (*end != '\0' && *end != ' ' && *end != '\t'))
 			return conf_bad(p, k, v);
 		p->pool->sandbox_connect[i++] = (uint16_t)n;
-		v = end + strspn(end, " \t");
+		s = end + strspn(end, " \t");
 	}
 	p->pool->nsandbox_connect = i;
 	return 0;

@@ -18,7 +18,8 @@
  * layout and byte order are fine.
  */
 struct wire_packed {
-	uint32_t	len;		/* first: wire_packed_len */		/* the whole message */
+	uint32_t	len;		/* the whole message; first:
+					   wire_packed_len reads it */
 	uint32_t	nparams;
 	uint32_t	rid_off;
 	uint32_t	path_off;
@@ -29,7 +30,7 @@ struct wire_packed {
 	uint16_t	id;
 	uint8_t		keep_conn;
 	uint8_t		job;
-	uint8_t		pad[4];
+	uint8_t		pad[4];		/* the times after it are aligned */
 	uint64_t	deadline_ns;	/* request.h: the child's times */
 	uint64_t	after_ms;
 	uint64_t	stream_ms;

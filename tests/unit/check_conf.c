@@ -102,6 +102,11 @@ assert_pool_defaults(const struct pool_conf *p)
 	ck_assert_ptr_eq(p->listen_group, NULL);
 	ck_assert_int_eq(p->allow_root, 0);
 	ck_assert_int_eq(p->reload_on_change, 0);
+	ck_assert_int_eq(p->sandbox, CONF_SANDBOX_OFF);
+	ck_assert_ptr_eq(p->sandbox_write, NULL);
+	ck_assert_ptr_eq(p->sandbox_read, NULL);
+	ck_assert_int_eq(p->nsandbox_connect, 0);
+	ck_assert_int_eq(p->sandbox_exec, 0);
 }
 
 START_TEST(test_defaults)
@@ -286,6 +291,56 @@ START_TEST(test_bools)
 	c = parse(POOL "reload_on_change = yes\n");
 	ck_assert_int_eq(c->pools->reload_on_change, 1);
 	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_sandbox)
+{
+	const char	*s;
+	size_t		 len;
+	struct conf	*c;
+	char		 text[1024], err[1024];
+	int		 i;
+
+	c = parse(POOL "sandbox = required\nsandbox_exec = yes\n"
+	    "sandbox_write = /var/lib/a\t/tmp\n"
+	    "sandbox_read = /srv\nsandbox_connect = 1 5432  65535\n");
+	ck_assert_int_eq(c->pools->sandbox, CONF_SANDBOX_REQUIRED);
+	ck_assert_int_eq(c->pools->sandbox_exec, 1);
+	ck_assert_str_eq(c->pools->sandbox_read, "/srv");
+	ck_assert_int_eq(c->pools->nsandbox_connect, 3);
+	ck_assert_uint_eq(c->pools->sandbox_connect[0], 1);
+	ck_assert_uint_eq(c->pools->sandbox_connect[1], 5432);
+	ck_assert_uint_eq(c->pools->sandbox_connect[2], 65535);
+	conf_free(c);
+	/* Paths one by one, however spaced. */
+	c = parse(POOL "sandbox = on\nsandbox_write = /var/lib/a  /tmp\n");
+	ck_assert_int_eq(c->pools->sandbox, CONF_SANDBOX_ON);
+	s = conf_next_path(c->pools->sandbox_write, &len);
+	ck_assert_ptr_ne(s, NULL);
+	ck_assert_int_eq((int)len, 10);
+	ck_assert_int_eq(strncmp(s, "/var/lib/a", len), 0);
+	s = conf_next_path(s + len, &len);
+	ck_assert_ptr_ne(s, NULL);
+	ck_assert_int_eq(strncmp(s, "/tmp", len), 0);
+	ck_assert_int_eq((int)len, 4);
+	ck_assert_ptr_eq(conf_next_path(s + len, &len), NULL);
+	conf_free(c);
+	/* 64 ports, not 65. */
+	strcpy(text, POOL "sandbox_connect =");
+	for (i = 1; i <= CONF_MAX_PORTS; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+		    " %d", i);
+	strcat(text, "\n");
+	c = parse(text);
+	ck_assert_int_eq(c->pools->nsandbox_connect, CONF_MAX_PORTS);
+	conf_free(c);
+	text[strlen(text) - 1] = '\0';
+	strcat(text, " 65\n");
+	ck_assert_ptr_eq(conf_parse("t.conf", text, strlen(text), err,
+	    sizeof(err)), NULL);
+	ck_assert_ptr_ne(strstr(err, "sandbox_connect: expected TCP ports"),
+	    NULL);
 }
 END_TEST
 
@@ -593,6 +648,14 @@ static const struct error_case error_cases[] = {
 	WANT_POOL("allow_root", "YES", "yes or no"),
 	WANT_POOL("allow_root", "1", "yes or no"),
 	WANT_POOL("reload_on_change", "sometimes", "yes or no"),
+	WANT_POOL("sandbox", "yes", "off, on or required"),
+	WANT_POOL("sandbox_write", "var/lib", "absolute paths separated by spaces"),
+	WANT_POOL("sandbox_write", "/a b", "absolute paths separated by spaces"),
+	WANT_POOL("sandbox_read", "", "absolute paths separated by spaces"),
+	WANT_POOL("sandbox_connect", "0", "TCP ports from 1 to 65535 separated by spaces"),
+	WANT_POOL("sandbox_connect", "80 65536", "TCP ports from 1 to 65535 separated by spaces"),
+	WANT_POOL("sandbox_connect", "80,443", "TCP ports from 1 to 65535 separated by spaces"),
+	WANT_POOL("sandbox_exec", "1", "yes or no"),
 	/* ';' and '#' start a comment only after whitespace */
 	WANT_POOL("group", "fcgi;x", GROUP),
 	WANT_POOL("group", "fcgi#x", GROUP),
@@ -1075,6 +1138,9 @@ read_shipped_conf(void)
 	b = replace_all(a, "@pkgsysconfdir@", "/etc/fcgiserve");
 	free(text);
 	free(a);
+	a = b;
+	b = replace_all(a, "@localstatedir@", "/var");
+	free(a);
 	ck_assert_ptr_eq(strchr(b, '@'), NULL);
 	return b;
 }
@@ -1131,6 +1197,12 @@ START_TEST(test_shipped_conf)
 	ck_assert_str_eq(p->name, "example");
 	ck_assert_str_eq(p->listen, "/run/fcgiserve/fcgiserve.sock");
 	ck_assert_str_eq(p->app, "/etc/fcgiserve/apps/example.lua");
+	/* The sandbox is on in the shipped pool, off by default. */
+	ck_assert_int_eq(p->sandbox, CONF_SANDBOX_ON);
+	ck_assert_str_eq(p->sandbox_write, "/var/lib/fcgiserve");
+	p->sandbox = CONF_SANDBOX_OFF;
+	free(p->sandbox_write);
+	p->sandbox_write = NULL;
 	assert_pool_defaults(p);
 	conf_free(c);
 
@@ -1167,6 +1239,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_every_key);
 	tcase_add_test(tc, test_limit_keys_low);
 	tcase_add_test(tc, test_enums);
+	tcase_add_test(tc, test_sandbox);
 	tcase_add_test(tc, test_bools);
 	tcase_add_test(tc, test_socket_owner);
 	tcase_add_test(tc, test_bounds);
