@@ -36,9 +36,16 @@ usage(FILE *f)
 	    "  -c file  configuration file (default %s)\n"
 	    "  -t       test the configuration and load every app, then exit\n"
 	    "  -V       print the version and exit\n"
-	    "  -h       print this help and exit\n"
+	    "  -h       print this help and exit (also --help; --version is -V)\n"
 	    "  request  run one request through the app without a server and\n"
-	    "           print the answer as curl -i does (fcgiserve(8))\n",
+	    "           print the answer as curl -i does (fcgiserve(8)); -t\n"
+	    "           only loads the app\n"
+	    "For development: reload_on_change = yes reloads when the app's Lua\n"
+	    "files change, error_log_format = json logs JSON lines, and\n"
+	    "require \"fcgiserve.test\" runs requests from a busted suite.\n"
+	    "Confinement: sandbox = on (Landlock, seccomp).  Every key:\n"
+	    "fcgiserve.conf(5); the Lua API (fcgiserve.http, .log, .shared, .stream,\n"
+	    "fcgiserve.test): fcgiserve-lua(7).\n",
 	    FCGISERVE_CONF);
 }
 
@@ -54,6 +61,12 @@ main(int argc, char *argv[])
 		log_open("stderr", LOG_LVL_INFO, 0);
 		return cli_request(argc - 1, argv + 1);
 	}
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--version") == 0)
+		argv[1] = "-V";
 	while ((ch = getopt(argc, argv, "c:thV")) != -1) {
 		switch (ch) {
 		case 'c':

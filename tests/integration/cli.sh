@@ -1,6 +1,8 @@
 #!/bin/bash
-# The command line: -V prints the version, -h the usage, both exit 0; an
-# unknown option exits non-zero with the usage on stderr.
+# The command line: -V (--version) prints the version, -h (--help) the
+# usage, naming the request command and where the development and sandbox
+# settings are documented, all exit 0; an unknown option exits non-zero
+# with the usage on stderr.
 . "$(dirname "$0")/lib.sh" || exit 99
 requires_fcgiserve
 
@@ -10,6 +12,13 @@ assert_match '[0-9]+\.[0-9]+\.[0-9]+' "$out" "-V output"
 out=$("$FCGISERVE" -h 2>&1) || fail "-h exited $?: $out"
 assert_match '-c' "$out" "-h output"
 assert_match '-t' "$out" "-h output"
+help=$("$FCGISERVE" --help 2>/dev/null) || fail "--help exited $?"
+assert_eq "$out" "$help" "--help, the same as -h"
+for w in 'fcgiserve request' reload_on_change sandbox fcgiserve.test \
+    fcgiserve.http 'fcgiserve.conf\(5\)' 'fcgiserve-lua\(7\)'; do
+	assert_match "$w" "$help" "--help names $w"
+done
+assert_eq "$("$FCGISERVE" -V)" "$("$FCGISERVE" --version)" "--version"
 
 rc=0
 "$FCGISERVE" -Z > "$TMP/out" 2> "$TMP/err" || rc=$?
