@@ -121,7 +121,10 @@ for mode in reset fork; do
 
 	ask /ok $mode-after
 	assert_json .ok true
-	if [ $mode = reset ]; then
+	if [ $mode = reset ] &&
+	    grep -q 'isolation reset is not available here' "$FCGISERVE_LOG"; then
+		note "isolation reset unavailable here: its run was a fork run"
+	elif [ $mode = reset ]; then
 		assert_eq "$pid" "$(jq .pid < "$TMP/last.body")" \
 		    "the runner (reset, verified) that served every escape"
 		assert_no_log 'pages differ'
