@@ -424,8 +424,8 @@ job_timeout_cb(evutil_socket_t fd, short events, void *arg)
 		    (long)j->child.pid);
 	else if (j->state == JOB_RUNNING)
 		log_msg(LOG_LVL_WARN, j->req->rid, "request timed out after %llu "
-		    "ms; killing child %ld",
-		    (unsigned long long)js.w->pool->request_timeout_ms,
+		    "ms; killing child %ld", (unsigned long long)(j->timeout_ms >
+		    0 ? j->timeout_ms : js.w->pool->request_timeout_ms),
 		    (long)j->child.pid);
 	else if (j->state == JOB_ANSWERED)
 		log_msg(LOG_LVL_WARN, j->req->rid, "after: still running after "

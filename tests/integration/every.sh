@@ -2,7 +2,8 @@
 # fcgiserve.every: a job every second on a pool of two workers runs once
 # per interval for the pool (not once per worker: over 5 s, at most 6
 # runs), in a fresh copy of the app each time; a failing job is logged
-# and counted; the runs go on across a reload and stop with the master.
+# and counted; a job past its own timeout is killed and the log names that
+# timeout; the runs go on across a reload and stop with the master.
 . "$(dirname "$0")/lib.sh" || exit 99
 requires curl jq
 export EVERY_LOG=$TMP/every.log
@@ -24,6 +25,7 @@ jq -e '.jobs.tick.runs >= 2 and .jobs.broken.failures >= 1 and
     fail "status jobs: $(jq -c .jobs "$TMP/last.body")"
 wait_log 'job broken run [0-9]+ failed \(status 500\)'
 assert_log 'a job that fails'
+wait_log 'timed out after 700 ms; killing child' 20
 
 kill -HUP "$FCGISERVE_PID"
 wait_log 'reload: the workers of configuration #1 have all exited' 20

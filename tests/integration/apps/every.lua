@@ -11,6 +11,11 @@ end, { name = "tick" })
 fcgiserve.every("1s", function() error("a job that fails") end,
     { name = "broken" })
 
+-- Past its own timeout (not request_timeout): killed, and the log says
+-- which limit it met.
+fcgiserve.every("1s", function() while true do end end,
+    { name = "endless", timeout = "700ms" })
+
 return function(req)
   return { ok = true }
 end
