@@ -10,6 +10,7 @@ EXTRA_DIST += \
 	tests/bench/run \
 	tests/bench/forkfloor.c \
 	tests/bench/calibrate.c \
+	tests/bench/seccompcost.c \
 	tests/bench/apps/hello.lua \
 	tests/bench/apps/big.lua \
 	tests/bench/php/hello.php \
