@@ -23,7 +23,8 @@ EXTRA_DIST += \
 	tests/bench/cgi/echo.sh \
 	tests/bench/RESULTS.md \
 	tests/bench/RESULTS-static-binary.md \
-	tests/bench/RESULTS-isolation.md
+	tests/bench/RESULTS-isolation.md \
+	tests/bench/RESULTS-sandbox.md
 
 bench: src/fcgiserve src/libfcgiserve.a
 	@top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
