@@ -343,6 +343,13 @@ check "the workers run as fcgiserve:www-data" \
     test "$(echo $workers)" = "$(id -u fcgiserve) $(getent group www-data | cut -d: -f3)"
 check "the daemon logs to /var/log/fcgiserve/error.log" \
     grep -q 'listening on /run/fcgiserve/fcgiserve.sock' /var/log/fcgiserve/error.log
+for ((i = 0; i < 50; i++)); do
+	grep -q 'pool example: sandbox: no_new_privs, seccomp' \
+	    /var/log/fcgiserve/error.log && break
+	sleep 0.1
+done
+check "the example pool's workers are in the sandbox (the log says what it holds)" \
+    grep -q 'pool example: sandbox: no_new_privs, seccomp' /var/log/fcgiserve/error.log
 
 # ------------------------------------------------------------ nginx
 
@@ -495,6 +502,8 @@ if command -v cgi-fcgi > /dev/null; then
 	    test "$(notes GET | jq -cS .)" = '{"notes":[{"id":1,"text":"it'"'"'s kept"}]}'
 	check "SQLite example: the database is fcgiserve's, in /var/lib/fcgiserve" \
 	    test "$(stat -c %U /var/lib/fcgiserve/notes.db)" = fcgiserve
+	check "SQLite example: served with the sandbox on" \
+	    grep -q 'pool notes: sandbox: no_new_privs, seccomp' "$TMP/notes.stderr"
 fi
 stop_pid "$NOTES_PID"
 
