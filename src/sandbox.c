@@ -1,7 +1,7 @@
 /*
  * The sandbox of a pool's request processes (sandbox.h): no_new_privs,
- * Landlock (landlock.c-free: the few definitions a 6.1 uapi header lacks
- * are here) and a seccomp filter.
+ * Landlock and a seccomp filter.  Landlock's definitions are our own (LL_*
+ * below): Debian 12's uapi header stops at ABI 3.
  *
  * Landlock takes what the kernel's ABI gives: files (ABI 1; refer 2,
  * truncate 3, device ioctls 5), TCP bind and connect (4), signal and
