@@ -410,6 +410,15 @@ job_out_cb(evutil_socket_t fd, short events, void *arg)
 	children_refill();	/* after the answer: it is out first */
 }
 
+/* Past one of the child's time limits (key, ms): logged, and killed. */
+static void
+timed_out(struct job *j, const char *what, const char *key, uint64_t ms)
+{
+	log_msg(LOG_LVL_WARN, j->req->rid, "%s %llu ms (%s); killing child %ld",
+	    what, (unsigned long long)ms, key, (long)j->child.pid);
+	job_kill(j, WHY_TIMEOUT);
+}
+
 static void
 job_timeout_cb(evutil_socket_t fd, short events, void *arg)
 {
@@ -418,21 +427,16 @@ job_timeout_cb(evutil_socket_t fd, short events, void *arg)
 	(void)fd;
 	(void)events;
 	if (j->state == JOB_RUNNING && j->streaming)
-		log_msg(LOG_LVL_WARN, j->req->rid, "stream ran for %llu ms "
-		    "(stream_timeout); killing child %ld",
-		    (unsigned long long)js.w->pool->stream_timeout_ms,
-		    (long)j->child.pid);
+		timed_out(j, "stream ran for", "stream_timeout",
+		    js.w->pool->stream_timeout_ms);
 	else if (j->state == JOB_RUNNING)
-		log_msg(LOG_LVL_WARN, j->req->rid, "request timed out after %llu "
-		    "ms; killing child %ld", (unsigned long long)(j->timeout_ms >
-		    0 ? j->timeout_ms : js.w->pool->request_timeout_ms),
-		    (long)j->child.pid);
+		timed_out(j, "request timed out after", j->timeout_ms > 0 ?
+		    "the job's timeout" : "request_timeout", j->req->timeout_ms);
 	else if (j->state == JOB_ANSWERED)
-		log_msg(LOG_LVL_WARN, j->req->rid, "after: still running after "
-		    "%llu ms (after_timeout); killing child %ld",
-		    (unsigned long long)js.w->pool->after_timeout_ms,
-		    (long)j->child.pid);
-	job_kill(j, WHY_TIMEOUT);
+		timed_out(j, "after: still running after", "after_timeout",
+		    js.w->pool->after_timeout_ms);
+	else
+		job_kill(j, WHY_TIMEOUT);
 }
 
 static void
@@ -504,8 +508,7 @@ job_run(struct job *j)
 		children_kill(&j->child);
 		return;
 	}
-	timer_ms(j->ev_timeout, j->timeout_ms > 0 ? j->timeout_ms :
-	    p->request_timeout_ms);
+	timer_ms(j->ev_timeout, j->req->timeout_ms);	/* job_start's */
 	if (j->ev_slow != NULL)
 		timer_ms(j->ev_slow, p->slowlog_timeout_ms);
 }
@@ -637,11 +640,8 @@ stream_idle_cb(evutil_socket_t fd, short events, void *arg)
 	(void)events;
 	if (j->state != JOB_RUNNING)
 		return;
-	log_msg(LOG_LVL_WARN, j->req->rid, "stream wrote nothing for %llu ms "
-	    "(stream_idle_timeout); killing child %ld",
-	    (unsigned long long)js.w->pool->stream_idle_timeout_ms,
-	    (long)j->child.pid);
-	job_kill(j, WHY_TIMEOUT);
+	timed_out(j, "stream wrote nothing for", "stream_idle_timeout",
+	    js.w->pool->stream_idle_timeout_ms);
 }
 
 /* An SSE stream idle for sse_keepalive: a comment, between events. */

@@ -25,7 +25,7 @@ jq -e '.jobs.tick.runs >= 2 and .jobs.broken.failures >= 1 and
     fail "status jobs: $(jq -c .jobs "$TMP/last.body")"
 wait_log 'job broken run [0-9]+ failed \(status 500\)'
 assert_log 'a job that fails'
-wait_log 'timed out after 700 ms; killing child' 20
+wait_log "timed out after 700 ms \\(the job's timeout\\); killing child" 20
 
 kill -HUP "$FCGISERVE_PID"
 wait_log 'reload: the workers of configuration #1 have all exited' 20
