@@ -275,27 +275,23 @@ child_answer(struct lua_app *app, const struct request *req)
 	slowlog_child_request(req);
 	head.status = (uint32_t)lua_app_handle(app, req, &out, &sink);
 	slowlog_child_request(NULL);
-	if (st.started) {
-		buf_free(&out);
-		(void)deadline_phase(req->after_ms);
-		lua_app_after(app, req);
-		sandbox_report(req->rid);
-		return 0;
+	sandbox_report(req->rid);	/* logged before the client has it */
+	if (st.started)
+		rc = 0;			/* streamed: its frames are out */
+	else if (out.len - sizeof(head) > UINT32_MAX)
+		rc = -1;
+	else {
+		head.len = (uint32_t)(out.len - sizeof(head));
+		memcpy(out.data, &head, sizeof(head));
+		rc = write_all(FD_OUT, out.data, out.len);
 	}
-	if (out.len - sizeof(head) > UINT32_MAX) {
-		buf_free(&out);
-		return -1;
-	}
-	head.len = (uint32_t)(out.len - sizeof(head));
-	memcpy(out.data, &head, sizeof(head));
-	rc = write_all(FD_OUT, out.data, out.len);
 	buf_free(&out);
 	if (rc == 0) {
 		/* The answer is out; after_timeout runs from here. */
 		(void)deadline_phase(req->after_ms);
 		lua_app_after(app, req);
 	}
-	sandbox_report(req->rid);
+	sandbox_report(req->rid);	/* what after() met */
 	return rc;
 }
 

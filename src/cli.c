@@ -349,7 +349,7 @@ cli_request(int argc, char *argv[])
 		/* Its log lines to this terminal, not to the pool's log. */
 		log_set_pool(pool->name);
 		timeout = pool->request_timeout_ms;
-		app = worker_prepare(pool, &runners);	/* as a worker */
+		app = worker_prepare(pool, &runners, 0);	/* as a worker */
 	} else if ((app = lua_app_load(apppath, err, sizeof(err))) == NULL)
 		log_msg(LOG_LVL_ERROR, NULL, "%s", err);
 	if (app == NULL || loadonly) {

@@ -114,11 +114,21 @@ static struct {
 	struct jobq	 slots;		/* every other state */
 	int		 nqueued;
 	int		 nslots;
+	int		 npaused;	/* streams waiting for their peer */
 	uint64_t	 rid_key;	/* random, per worker */
 	uint64_t	 rid_seq;
 } js;
 
 static void	job_finish(struct job *);
+
+/* j->paused, counted in js.npaused. */
+static void
+set_paused(struct job *j, int on)
+{
+	if (j->paused != (unsigned)on)
+		js.npaused += on ? 1 : -1;
+	j->paused = on ? 1 : 0;
+}
 static void	stream_start(struct job *);
 static void	stream_feed(struct job *);
 static void	stream_stop(struct job *);
@@ -606,6 +616,7 @@ job_end(struct job *j)
 	if (accesslog_enabled())
 		job_log(j);
 	job_close_pipe(j);
+	set_paused(j, 0);
 	if (j->ev_timeout != NULL)
 		event_free(j->ev_timeout);
 	if (j->ev_slow != NULL)
@@ -794,7 +805,7 @@ stream_feed(struct job *j)
 		timer_ms(j->ev_idle, js.w->pool->stream_idle_timeout_ms);
 	if (j->conn != NULL && conn_output_len(j->conn) > STREAM_HIGH_WATER &&
 	    j->ev_out != NULL) {
-		j->paused = 1;
+		set_paused(j, 1);
 		event_del(j->ev_out);
 	}
 }
@@ -804,9 +815,11 @@ job_conn_writable(struct conn *c)
 {
 	struct job	*j;
 
+	if (js.npaused == 0)
+		return;		/* the common case: no stream waits */
 	TAILQ_FOREACH(j, &js.slots, entry)
 		if (j->conn == c && j->paused) {
-			j->paused = 0;
+			set_paused(j, 0);
 			if (j->ev_out != NULL)
 				event_add(j->ev_out, NULL);
 		}
@@ -836,7 +849,7 @@ child_exited(struct child *ch, int status, const struct rusage *ru)
 
 	j->ru = *ru;
 	j->has_ru = 1;
-	j->paused = 0;		/* read all it wrote */
+	set_paused(j, 0);	/* read all it wrote */
 	job_drain(j);
 	job_close_pipe(j);
 	stats_active(-1);

@@ -18,7 +18,6 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
-#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -62,18 +61,18 @@ parent_allows(const char *path, int mode)
 
 /*
  * After a failed call on path: was it the sandbox?  err is the call's
- * errno where Lua returned one, else 0 (then a read is tried again here).
+ * errno where Lua returned one, else 0 (then a read is tried again here);
+ * write: io.open's mode writes.
  */
 static int
-by_sandbox(enum guard g, const char *path, const char *mode, int err)
+by_sandbox(enum guard g, const char *path, int write, int err)
 {
-	int	fd, write;
+	int	fd;
 
 	switch (g) {
 	case G_OPEN:
 		if (err != EACCES && err != EPERM)
 			return 0;
-		write = mode != NULL && strpbrk(mode, "wa+") != NULL;
 		if (access(path, F_OK) == -1)
 			return write && parent_allows(path, W_OK | X_OK);
 		return access(path, write ? W_OK : R_OK) == 0;
@@ -91,52 +90,51 @@ by_sandbox(enum guard g, const char *path, const char *mode, int err)
 	return 0;
 }
 
-/* Argument i, if a string that fits, into buf. */
-static int
-copy_arg(lua_State *L, int i, char *buf, size_t len)
+/* Argument i as a C string (no NUL inside), or NULL. */
+static const char *
+arg_string(lua_State *L, int i)
 {
 	const char	*s;
 	size_t		 n;
 
 	if (lua_type(L, i) != LUA_TSTRING)
-		return 0;
+		return NULL;
 	s = lua_tolstring(L, i, &n);
-	if (n >= len || memchr(s, '\0', n) != NULL)
-		return 0;
-	memcpy(buf, s, n + 1);
-	return 1;
+	return strlen(s) == n ? s : NULL;
 }
 
-/* upvalues: the current request, the original function, enum guard. */
+/*
+ * upvalues: the current request, the original function, enum guard.  The
+ * original gets copies of the arguments, which stay below its results
+ * for a look once it failed.
+ */
 static int
 guarded(lua_State *L)
 {
 	enum guard	 g = (enum guard)lua_tointeger(L, lua_upvalueindex(3));
-	char		 path[PATH_MAX], arg2[PATH_MAX], what[2 * PATH_MAX + 32];
-	int		 has_path, has_arg2, status, n, err = 0, write;
+	const char	*path, *arg2;
+	int		 nargs = lua_gettop(L), status, n, i, err = 0, write;
 
-	has_path = copy_arg(L, 1, path, sizeof(path));
-	has_arg2 = copy_arg(L, 2, arg2, sizeof(arg2));
 	lua_pushvalue(L, lua_upvalueindex(2));
-	lua_insert(L, 1);
-	status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
-	n = lua_gettop(L);
-	if (has_path && (status != LUA_OK || (n >= 1 && lua_isnil(L, 1)))) {
-		if (status == LUA_OK && n >= 3 && lua_isinteger(L, 3))
-			err = (int)lua_tointeger(L, 3);
-		write = g == G_OPEN && has_arg2 && strpbrk(arg2, "wa+") != NULL;
-		if (g == G_RENAME && has_arg2 &&
-		    (by_sandbox(g, path, NULL, err) ||
-		    by_sandbox(g, arg2, NULL, err))) {
-			snprintf(what, sizeof(what), "renaming %s to %s", path,
-			    arg2);
-			refused(L, what);
-		} else if (g != G_RENAME && by_sandbox(g, path,
-		    write ? "w" : NULL, err)) {
-			snprintf(what, sizeof(what), "%s %s", g == G_REMOVE ?
-			    "removing" : write ? "writing" : "reading", path);
-			refused(L, what);
-		}
+	for (i = 1; i <= nargs; i++)
+		lua_pushvalue(L, i);
+	status = lua_pcall(L, nargs, LUA_MULTRET, 0);
+	n = lua_gettop(L) - nargs;
+	path = arg_string(L, 1);
+	if (path != NULL && (status != LUA_OK || lua_isnil(L, nargs + 1))) {
+		if (status == LUA_OK && n >= 3 && lua_isinteger(L, nargs + 3))
+			err = (int)lua_tointeger(L, nargs + 3);
+		arg2 = arg_string(L, 2);
+		write = g == G_OPEN && arg2 != NULL &&
+		    strpbrk(arg2, "wa+") != NULL;
+		if (g == G_RENAME && arg2 != NULL &&
+		    (by_sandbox(g, path, 0, err) || by_sandbox(g, arg2, 0, err)))
+			refused(L, lua_pushfstring(L, "renaming %s to %s", path,
+			    arg2));
+		else if (g != G_RENAME && by_sandbox(g, path, write, err))
+			refused(L, lua_pushfstring(L, "%s %s", g == G_REMOVE ?
+			    "removing" : write ? "writing" : "reading", path));
+		lua_settop(L, nargs + n);	/* the message, if any */
 	}
 	if (status != LUA_OK)
 		return lua_error(L);

@@ -159,7 +159,7 @@ test_apps(const struct conf *conf, int collect)
 				lua_files_track();
 			}
 			alarm(APP_LOAD_TIMEOUT_S);
-			ok = worker_prepare(p, &runners) != NULL;
+			ok = worker_prepare(p, &runners, 1) != NULL;
 			/* Loaded or not: fixing what failed must reload. */
 			if (files[1] != -1)
 				(void)lua_files_send(files[1]);

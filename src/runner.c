@@ -171,8 +171,10 @@ child_runner(struct lua_app *app, int reqfd, int outfd, int donefd,
 	arena_free(arena_malloc(1));
 	/*
 	 * Confined after the snapshot is taken (it needs userfaultfd, which
-	 * the filter refuses) and before the process state is: the sandbox
-	 * changes no memory, and its descriptor is closed by then.
+	 * the filter refuses) and before the process state is, so that the
+	 * ruleset's descriptor is closed by then.  What sandbox_enter writes
+	 * to memory (the closed descriptor's number) is put back by the first
+	 * reset, harmlessly: nothing reads it again.
 	 */
 	if ((snap = snapshot_self(err, sizeof(err))) == NULL ||
 	    sandbox_enter() == -1 ||

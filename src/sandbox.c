@@ -168,11 +168,10 @@ static const struct {
 static struct {
 	int			 mode;		/* enum conf_sandbox */
 	int			 exec;
-	int			 entered;
 	int			 ruleset;	/* -1: no Landlock */
 	struct sock_filter	 filter[FILTER_MAX];
 	unsigned short		 nfilter;
-} sb = { CONF_SANDBOX_OFF, 1, 0, -1, { { 0, 0, 0, 0 } }, 0 };
+} sb = { CONF_SANDBOX_OFF, 1, -1, { { 0, 0, 0, 0 } }, 0 };
 
 /* Refusals counted by the SIGSYS handler since the last report. */
 static volatile sig_atomic_t	seen[NREFUSED];
@@ -441,7 +440,7 @@ filter_build(void)
 
 int
 sandbox_prepare(const struct pool_conf *p, const char *lpath,
-    const char *cpath)
+    const char *cpath, int report)
 {
 	char	 missing[256];
 	int	 abi;
@@ -450,7 +449,6 @@ sandbox_prepare(const struct pool_conf *p, const char *lpath,
 		close(sb.ruleset);
 		sb.ruleset = -1;
 	}
-	sb.nfilter = 0;
 	if (p->sandbox == CONF_SANDBOX_OFF)
 		return 0;
 	missing[0] = '\0';
@@ -480,8 +478,8 @@ sandbox_prepare(const struct pool_conf *p, const char *lpath,
 		    "%s", p->name, strerror(errno));
 		return -1;
 	}
-	log_msg(LOG_LVL_INFO, NULL, "pool %s: sandbox: no_new_privs, seccomp "
-	    "(%zu system calls refused%s), Landlock ABI %d%s%s%s", p->name,
+	log_msg(report ? LOG_LVL_INFO : LOG_LVL_DEBUG, NULL, "pool %s: sandbox: "
+	    "no_new_privs, seccomp (%zu system calls refused%s), Landlock ABI %d%s%s%s", p->name,
 	    NREFUSED, sb.exec ? "" : ", and programs", abi,
 	    abi > 0 ? ": files" : " (none)",
 	    abi >= 4 ? (p->nsandbox_connect > 0 ? ", TCP bind and connect" :
@@ -512,7 +510,7 @@ sandbox_enter(void)
 	struct sigaction	sa;
 #endif
 
-	if (sb.mode == CONF_SANDBOX_OFF || sb.entered)
+	if (sb.mode == CONF_SANDBOX_OFF)
 		return 0;
 #ifdef SIGSYS_SET_RETURN
 	memset(&sa, 0, sizeof(sa));
@@ -522,8 +520,6 @@ sandbox_enter(void)
 	if (sigaction(SIGSYS, &sa, NULL) == -1)
 		goto fail;
 #endif
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
-		goto fail;
 	if (sb.ruleset != -1) {
 		if (syscall(SYS_landlock_restrict_self, sb.ruleset, 0) == -1)
 			goto fail;
@@ -534,7 +530,6 @@ sandbox_enter(void)
 	prog.filter = sb.filter;
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == -1)
 		goto fail;
-	sb.entered = 1;
 	return 0;
 fail:
 	log_msg(LOG_LVL_ERROR, NULL, "request process %ld: entering the "

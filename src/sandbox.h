@@ -26,12 +26,13 @@ void	sandbox_configure(const struct pool_conf *);
  * After the app is loaded, in the worker (and for -t): probes the kernel,
  * builds the ruleset and the filter, logs what the sandbox will hold and
  * what this kernel lacks, and sets no_new_privs on the worker itself.
- * lpath and cpath are the app's package.path and package.cpath.
- * Returns 0, or -1 (logged) when something is missing and sandbox =
- * required, or when the ruleset cannot be built.
+ * lpath and cpath are the app's package.path and package.cpath; report:
+ * what it holds at info level (else debug).  Returns 0, or -1 (logged)
+ * when something is missing and sandbox = required, or when the ruleset
+ * cannot be built.
  */
 int	sandbox_prepare(const struct pool_conf *, const char *lpath,
-	    const char *cpath);
+	    const char *cpath, int report);
 
 /* The prepared ruleset's descriptor, for the descriptor layout; -1. */
 int	sandbox_fd(void);
@@ -40,8 +41,8 @@ void	sandbox_renumber(int fd);
 
 /*
  * In a request process, before its first request: enters the sandbox
- * (when on) and closes the ruleset.  Returns 0, or -1 (logged): the
- * process must not serve.
+ * (when on; no_new_privs is the worker's, inherited) and closes the
+ * ruleset.  Returns 0, or -1 (logged): the process must not serve.
  */
 int	sandbox_enter(void);
 

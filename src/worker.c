@@ -40,7 +40,7 @@
 static struct worker	 w;
 
 struct lua_app *
-worker_prepare(const struct pool_conf *pool, int *runners)
+worker_prepare(const struct pool_conf *pool, int *runners, int report)
 {
 	const struct conf_shdict	*sd;
 	struct lua_app			*app;
@@ -96,7 +96,7 @@ worker_prepare(const struct pool_conf *pool, int *runners)
 		return NULL;
 	}
 	if (sandbox_prepare(pool, lua_app_package(app, "path"),
-	    lua_app_package(app, "cpath")) == -1) {
+	    lua_app_package(app, "cpath"), report) == -1) {
 		lua_app_free(app);
 		return NULL;
 	}
@@ -212,7 +212,7 @@ worker_main(const struct conf *conf, const struct pool_conf *pool,
 	/* Both are the master's business; it tells workers what to do. */
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGUSR1, SIG_IGN);
-	if ((w.app = worker_prepare(pool, &w.runners)) == NULL)
+	if ((w.app = worker_prepare(pool, &w.runners, 0)) == NULL)
 		exit(3);
 	status_set_isolation(w.runners);
 	/* After the drop: a credential change clears the death signal. */

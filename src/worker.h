@@ -35,9 +35,13 @@ struct worker {
  * Everything a worker does before it serves, shared with `fcgiserve -t`
  * (which runs it in a throwaway process): opens the pool's log files (as
  * root), drops to the pool's user, sets the children's limits and loads
- * the app.  Returns the app, or NULL with the reason logged.
+ * the app, and prepares the sandbox.  report: say at info level what the
+ * sandbox holds (the master's test of each app does, once per start or
+ * reload; workers and `fcgiserve request` say it at debug level).
+ * Returns the app, or NULL with the reason logged.
  */
-struct lua_app	*worker_prepare(const struct pool_conf *, int *runners);
+struct lua_app	*worker_prepare(const struct pool_conf *, int *runners,
+		    int report);
 
 /*
  * Prepares, then serves listen_fd until told to stop (SIGTERM).  ctl_fd
