@@ -54,7 +54,7 @@ http_duration(lua_State *L)
 static const char http_source[] =
     "local clock, duration, refused = ...\n"
     "local DEFAULT_TIMEOUT = 30\n"
-    "local MARGIN = 0.25\n"
+    "local MARGIN = 0.5\n"
     "local BODY_MAX = 16 * 1024 * 1024\n"
     "local REDIRECTS = 5\n"
     "local CAFILE = '/etc/ssl/certs/ca-certificates.crt'\n"
