@@ -52,6 +52,8 @@ for mode in reset fork; do
 	start_fcgiserve
 	start_nginx 127.0.0.1:$allowed
 	assert_log 'pool test: sandbox: no_new_privs, seccomp'
+	! grep -q 'lacks Landlock (not in this kernel' "$FCGISERVE_LOG" ||
+	    skip "no Landlock in this kernel: files are not confined here"
 	ask /ok $mode-ok
 	pid=$(jq .pid < "$TMP/last.body")
 
@@ -90,7 +92,9 @@ for mode in reset fork; do
 	ask /incr $mode-incr2
 	assert_json .n $((n + 1))
 
-	if [ $static = no ]; then
+	if [ $static = yes ]; then
+		note "a static binary loads no C module: escapes from C and lua-socket not tried"
+	else
 		ask /escape $mode-escape
 		assert_json '[.ptrace, .process_vm_readv, .userfaultfd, .unshare] | join(" ")' \
 		    "EPERM EPERM EPERM EPERM"

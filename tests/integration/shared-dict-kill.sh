@@ -7,7 +7,7 @@
 # status page's repairs).
 . "$(dirname "$0")/lib.sh" || exit 99
 requires curl jq xargs
-start_stack shared.lua workers=2 max_children=8 request_timeout=1s \
+start_stack shared.lua workers=2 max_children=8 request_timeout=3s \
     "shared_dict=d 1m" status_path=/fcgiserve-status
 
 # Writers, each killed by the timeout (504), 4 at a time, while 500
@@ -23,7 +23,8 @@ seq 1 500 | xargs -P 4 -I{} curl -s -o "$TMP/out.{}" \
 wait "$writers" || fail "a writing client failed"
 _untrack "$writers"
 assert_eq 16 "$(grep -c '^504$' "$TMP/writers")" "writers killed by request_timeout"
-ok=$(cat "$TMP"/out.* | jq -s 'map(.ok) | add')
+ok=$(cat "$TMP"/out.* | jq -s 'map(.ok) | add') ||
+    fail "an answer is not JSON: $(grep -Lx '{.*}' "$TMP"/out.* | head -n 1 | xargs cat)"
 http GET '/get?k=count' > /dev/null
 assert_json .value "$ok"
 assert_eq 10000 "$ok" "increments that returned success"

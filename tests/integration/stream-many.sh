@@ -8,7 +8,7 @@ start_stack stream.lua max_children=100 queue=0 status_path=/st \
     request_timeout=60s
 
 seq 1 100 | xargs -P 100 -I{} curl -sN --max-time 60 -o "$TMP/s.{}" \
-    "http://127.0.0.1:$NGINX_PORT/chunks?n=2&s=4" &
+    "http://127.0.0.1:$NGINX_PORT/chunks?n=2&s=15" &
 clients=$!
 _track "$clients"
 all_open() { http GET /st > /dev/null; [ "$(jq .streams < "$TMP/last.body")" = 100 ]; }

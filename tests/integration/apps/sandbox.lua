@@ -21,7 +21,8 @@ r:get("/read", function()
   end)
 end)
 
--- The same refusal twice, and another: two log lines, not three.
+-- The same file refused three times (io.open twice, io.lines): one log
+-- line.
 r:get("/read-twice", function()
   io.open(SECRET)
   io.open(SECRET)
